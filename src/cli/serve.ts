@@ -1,0 +1,92 @@
+/**
+ * `remote-action-audits serve`: opens the store, listens, and on SIGINT or
+ * SIGTERM stops accepting, finishes in-flight requests, closes the store and
+ * exits 0.
+ */
+import { dirname, join } from "node:path";
+
+import pino, { type Logger } from "pino";
+
+import { buildApp } from "../http/app.ts";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
+import type { AuditStore } from "../store/store.ts";
+import type { ServeOptions } from "./serve-options.ts";
+import { readTlsFiles, selfSignedTls, type TlsFiles } from "./tls.ts";
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: "remote-action-audits" },
+    // Request headers are never logged; this also covers any future field.
+    redact: ["req.headers.authorization", "authorization", "token"],
+  });
+}
+
+async function openStore(db: string): Promise<AuditStore> {
+  if (/^postgres(ql)?:\/\//i.test(db)) {
+    // TODO: a PostgreSQL store is not implemented yet; only SQLite files work.
+    throw new Error(
+      "PostgreSQL URLs are not supported yet; give a SQLite file path",
+    );
+  }
+  return openSqliteStore(db);
+}
+
+async function loadTls(options: ServeOptions): Promise<TlsFiles | undefined> {
+  if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
+    return readTlsFiles(options.tlsCert, options.tlsKey);
+  }
+  if (!options.selfSigned) return undefined;
+  return selfSignedTls(join(dirname(options.db), "tls"));
+}
+
+/** Starts the service; resolves once it listens. */
+export async function serve(options: ServeOptions, logger: Logger) {
+  const store = await openStore(options.db);
+  const tls = await loadTls(options);
+  const app = buildApp({
+    store,
+    limits: options.limits,
+    publicUrl: options.publicUrl,
+    logger,
+    https: tls,
+  });
+  app.addHook("onClose", async () => {
+    await store.close();
+    logger.info("store closed");
+  });
+
+  logger.info(
+    {
+      db: options.db,
+      ...(tls === undefined ? {} : { certificate: tls.certPath }),
+    },
+    "store opened",
+  );
+  // Fastify logs the one start line; the text names the service root.
+  await app.listen({
+    host: options.host,
+    port: options.port,
+    listenTextResolver: (address) => `listening at ${address}/beta`,
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping: finishing in-flight requests");
+    app.close().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  return app;
+}

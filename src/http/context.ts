@@ -1,0 +1,30 @@
+/** What every route handler receives. */
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+import type { Limits } from "../settings.ts";
+import type { AuditStore } from "../store/store.ts";
+import type { Preferences } from "./prefer.ts";
+
+/** Long-lived parts shared by all requests. */
+export interface Services {
+  readonly store: AuditStore;
+  readonly limits: Limits;
+  /** Base for absolute links, such as `https://audits.example.com`. */
+  readonly publicUrl?: string;
+}
+
+export interface RouteContext {
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly services: Services;
+  readonly prefer: Preferences;
+  /** Base URL of absolute links, without a trailing slash. */
+  readonly base: string;
+  /** The raw query string, without the `?`. */
+  readonly query: string;
+  readonly receivedAt: Date;
+}
+
+export type Handler = (context: RouteContext) => Promise<unknown>;
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";

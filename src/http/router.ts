@@ -1,0 +1,87 @@
+/**
+ * Maps a path under `/beta` to a resource and its handlers. Segments are
+ * percent-decoded first, so `%24count` is `$count`.
+ */
+import { apiErrors } from "../errors.ts";
+import type { Handler, Method } from "./context.ts";
+import { applyBulkUpdate } from "./routes/bulk.ts";
+import {
+  countRecords,
+  createRecord,
+  listRecords,
+} from "./routes/collection.ts";
+import { deleteRecord, getRecord, updateRecord } from "./routes/entity.ts";
+import { getMetadata } from "./routes/metadata.ts";
+import { getServiceDocument } from "./routes/root.ts";
+
+export interface Resource {
+  readonly methods: Partial<Record<Method, Handler>>;
+}
+
+const serviceRootResource: Resource = {
+  methods: {
+    GET: getServiceDocument,
+    PATCH: (context) => applyBulkUpdate(context, false),
+  },
+};
+
+const metadataResource: Resource = { methods: { GET: getMetadata } };
+
+const collectionResource: Resource = {
+  methods: {
+    GET: listRecords,
+    POST: createRecord,
+    PATCH: (context) => applyBulkUpdate(context, true),
+  },
+};
+
+const countResource: Resource = { methods: { GET: countRecords } };
+
+function entityResource(id: string): Resource {
+  return {
+    methods: {
+      GET: (context) => getRecord(context, id),
+      PATCH: (context) => updateRecord(context, id),
+      DELETE: (context) => deleteRecord(context, id),
+    },
+  };
+}
+
+/** Resolves the decoded segments after `/beta`; unknown ones are a 400. */
+export function resolveResource(segments: readonly string[]): Resource {
+  const [first, second, third, fourth] = segments;
+  if (first === undefined) return serviceRootResource;
+  if (first === "$metadata" && second === undefined) return metadataResource;
+  if (first !== "deviceManagement") throw apiErrors.segmentNotFound(first);
+  if (second === undefined) {
+    // NOTE: the deviceManagement singleton has no properties of its own
+    // here; only its remoteActionAudits collection is served.
+    throw apiErrors.badRequest(
+      "The deviceManagement singleton is not served by itself. " +
+        "Request /beta/deviceManagement/remoteActionAudits.",
+    );
+  }
+  const key = keyInParentheses(second);
+  if (key === undefined && second !== "remoteActionAudits") {
+    throw apiErrors.segmentNotFound(second);
+  }
+  if (fourth !== undefined) throw apiErrors.segmentNotFound(fourth);
+  if (key !== undefined) {
+    if (third !== undefined) throw apiErrors.segmentNotFound(third);
+    return entityResource(key);
+  }
+  if (third === undefined) return collectionResource;
+  if (third === "$count") return countResource;
+  return entityResource(third);
+}
+
+/** Reads the OData key form `remoteActionAudits('id')`. */
+function keyInParentheses(segment: string): string | undefined {
+  const match = /^remoteActionAudits\('((?:[^']|'')*)'\)$/.exec(segment);
+  return match?.[1]?.replace(/''/g, "'");
+}
+
+/** The methods a resource allows, for the `Allow` header of a 405. */
+export function allowedMethods(resource: Resource): Method[] {
+  return Object.keys(resource.methods) as Method[];
+}

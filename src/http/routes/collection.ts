@@ -1,0 +1,105 @@
+/**
+ * The remoteActionAudits collection: list with server-driven paging,
+ * `$count`, and create.
+ */
+import { generateId } from "../../model/ids.ts";
+import { toGraphJson, withDefaults } from "../../model/serialize.ts";
+import { checkClientId, readEntityBody } from "../../model/validate.ts";
+import { parseQueryOptions } from "../../odata/query-options.ts";
+import {
+  decodeSkipToken,
+  encodeSkipToken,
+  optionsFingerprint,
+} from "../../odata/skiptoken.ts";
+import { compileSortKeys, compileWhere } from "../../store/query-plan.ts";
+import { readJsonBody } from "../body.ts";
+import type { RouteContext } from "../context.ts";
+import { contextUrl, entityUrl, nextLink } from "../links.ts";
+import { applyPreference, sendData, sendWritten } from "../reply.ts";
+
+/** `GET /deviceManagement/remoteActionAudits` */
+export async function listRecords(context: RouteContext) {
+  const { services, prefer, reply } = context;
+  const options = parseQueryOptions(context.query, services.limits);
+  const where = compileWhere(options);
+  const orderBy = compileSortKeys(options);
+  const fingerprint = optionsFingerprint(options);
+  const position =
+    options.skipToken === undefined
+      ? undefined
+      : decodeSkipToken(options.skipToken, fingerprint);
+
+  const sent = position?.sent ?? 0;
+  const remaining =
+    options.top === undefined ? Infinity : Math.max(options.top - sent, 0);
+  let pageSize = Math.min(services.limits.maxPageSize, remaining);
+  if (prefer.maxPageSize !== undefined) {
+    pageSize = Math.min(pageSize, prefer.maxPageSize.value);
+    applyPreference(
+      reply,
+      `${prefer.maxPageSize.name}=${prefer.maxPageSize.value}`,
+    );
+  }
+
+  const rows =
+    pageSize === 0
+      ? []
+      : await services.store.list({
+          where,
+          orderBy,
+          after: position?.keys,
+          // The token already counts the skipped rows of the first page.
+          offset: position === undefined ? (options.skip ?? 0) : 0,
+          limit: pageSize + 1,
+        });
+  const page = rows.slice(0, pageSize);
+  const last = page[page.length - 1];
+  const hasMore = rows.length > pageSize && pageSize < remaining;
+
+  const body: Record<string, unknown> = {
+    "@odata.context": contextUrl(context.base, { select: options.select }),
+  };
+  if (options.count) body["@odata.count"] = await services.store.count(where);
+  if (hasMore && last !== undefined) {
+    const token = encodeSkipToken(
+      { keys: last.keys, sent: sent + page.length },
+      fingerprint,
+    );
+    body["@odata.nextLink"] = nextLink(context.base, options.repeated, token);
+  }
+  const output = {
+    select: options.select,
+    includeUnknownEnumMembers: prefer.includeUnknownEnumMembers,
+  };
+  body.value = page.map((row) => toGraphJson(row.record, output));
+  return sendData(reply, 200, body);
+}
+
+/** `GET /deviceManagement/remoteActionAudits/$count`: a plain integer. */
+export async function countRecords(context: RouteContext) {
+  const { services, reply } = context;
+  const options = parseQueryOptions(context.query, services.limits, [
+    "filter",
+    "search",
+  ]);
+  const count = await services.store.count(compileWhere(options));
+  return reply.code(200).type("text/plain;charset=utf-8").send(String(count));
+}
+
+/** `POST /deviceManagement/remoteActionAudits` */
+export async function createRecord(context: RouteContext) {
+  const { services, reply } = context;
+  parseQueryOptions(context.query, services.limits, ["format"]);
+  const body = readJsonBody(context.request);
+  const changes = readEntityBody(body);
+  const id =
+    changes.id === undefined
+      ? generateId(context.receivedAt.getTime())
+      : checkClientId(changes.id);
+  const record = withDefaults(changes, id, context.receivedAt);
+
+  await services.store.create(record);
+  context.request.log.info({ recordId: id }, "record created");
+  reply.header("Location", entityUrl(context.base, id));
+  return sendWritten(context, 201, record);
+}
