@@ -93,11 +93,11 @@ export const apiErrors = {
       { headers: { Allow: allowed.join(", ") } },
     ),
 
-  notAcceptable: (accept: string) =>
+  notAcceptable: (accept: string, produced: readonly string[]) =>
     new ApiError(
       "NotAcceptable",
-      `The Accept header ${quote(accept)} excludes JSON, the only format ` +
-        `this resource has. Send 'Accept: application/json'.`,
+      `The Accept header ${quote(accept)} allows none of the formats of ` +
+        `this resource: ${produced.join(", ")}. Accept one of them.`,
     ),
 
   duplicateId: (id: string) =>

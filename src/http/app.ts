@@ -14,6 +14,7 @@ import Fastify, {
 } from "fastify";
 
 import { apiErrors } from "../errors.ts";
+import { checkAccept } from "./accept.ts";
 import type { Method, RouteContext, Services } from "./context.ts";
 import { sendError, toApiError } from "./error-reply.ts";
 import { odataVersion } from "./graph-headers.ts";
@@ -143,6 +144,7 @@ async function dispatchGraphRequest(
     );
   }
 
+  checkAccept(request.headers.accept, resource.produces);
   const context: RouteContext = {
     request,
     reply,

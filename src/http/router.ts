@@ -16,16 +16,24 @@ import { getServiceDocument } from "./routes/root.ts";
 
 export interface Resource {
   readonly methods: Partial<Record<Method, Handler>>;
+  /** Media types of the responses, for content negotiation. */
+  readonly produces: readonly string[];
 }
+
+const json = ["application/json"];
 
 const serviceRootResource: Resource = {
   methods: {
     GET: getServiceDocument,
     PATCH: (context) => applyBulkUpdate(context, false),
   },
+  produces: json,
 };
 
-const metadataResource: Resource = { methods: { GET: getMetadata } };
+const metadataResource: Resource = {
+  methods: { GET: getMetadata },
+  produces: ["application/xml"],
+};
 
 const collectionResource: Resource = {
   methods: {
@@ -33,9 +41,14 @@ const collectionResource: Resource = {
     POST: createRecord,
     PATCH: (context) => applyBulkUpdate(context, true),
   },
+  produces: json,
 };
 
-const countResource: Resource = { methods: { GET: countRecords } };
+// JSON is accepted too, because clients send their usual Accept header.
+const countResource: Resource = {
+  methods: { GET: countRecords },
+  produces: ["text/plain", "application/json"],
+};
 
 function entityResource(id: string): Resource {
   return {
@@ -44,6 +57,7 @@ function entityResource(id: string): Resource {
       PATCH: (context) => updateRecord(context, id),
       DELETE: (context) => deleteRecord(context, id),
     },
+    produces: json,
   };
 }
 

@@ -52,7 +52,7 @@ export async function applyBulkUpdate(
   }
 
   const continueOnError = prefer.continueOnError !== undefined;
-  const plans = items.map((item, index) => planItem(item, index));
+  const plans = items.map(planItem);
   const firstInvalid = plans.findIndex((plan) => plan.kind === "invalid");
   if (!continueOnError && firstInvalid >= 0) {
     throw itemError(plans, firstInvalid);
@@ -100,17 +100,19 @@ function readItems(body: unknown, onCollection: boolean): unknown[] {
   );
 }
 
+/** Accepts the 4.01 `#$delta` and the 4.0 `…#<entity set>/$delta` forms. */
 function isDeltaContext(value: unknown): boolean {
-  return typeof value === "string" && value.endsWith("#$delta");
+  if (typeof value !== "string") return false;
+  return value.endsWith("#$delta") || value.endsWith("/$delta");
 }
 
 /** Validates one item into an operation, keeping the error if it fails. */
-function planItem(item: unknown, index: number): ItemPlan {
+function planItem(item: unknown): ItemPlan {
   const rawId = isJsonObject(item) ? item.id : undefined;
   const removed = isRemoved(item);
   try {
     if (removed) {
-      const id = removedItemId(item as Record<string, unknown>, index);
+      const id = removedItemId(item as Record<string, unknown>);
       return { kind: "valid", operation: { kind: "delete", id } };
     }
     const changes = readEntityBody(item);
@@ -141,11 +143,11 @@ function isRemoved(item: unknown): boolean {
  * Returns the id of a removed item: `{"@removed": {…}, "id": …}` in OData
  * 4.01, or a `$deletedEntity` whose id may be the entity's URL in 4.0.
  */
-function removedItemId(item: Record<string, unknown>, index: number): string {
+function removedItemId(item: Record<string, unknown>): string {
   const id = item.id;
   if (typeof id !== "string" || id === "") {
     throw apiErrors.bodyRead(
-      `Item ${index} is marked removed but has no id. Give the id of ` +
+      `The item is marked removed but has no id. Give the id of ` +
         `the record to delete as a non-empty string.`,
     );
   }

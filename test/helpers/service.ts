@@ -1,0 +1,90 @@
+/** A fresh service on a temporary SQLite file, for in-process tests. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import type { FastifyInstance, InjectOptions } from "fastify";
+
+import { buildApp } from "../../src/http/app.ts";
+import { defaultLimits, type Limits } from "../../src/settings.ts";
+import {
+  openSqliteStore,
+  type SqliteStore,
+} from "../../src/store/sqlite/sqlite-store.ts";
+
+export interface TestService {
+  readonly app: FastifyInstance;
+  readonly store: SqliteStore;
+  readonly file: string;
+  /** Sends a request and parses a JSON body when there is one. */
+  request(options: InjectOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | number | undefined>;
+  readonly text: string;
+  readonly json: any; // parsed body of any shape; each test asserts its fields
+}
+
+export const collectionUrl = "/beta/deviceManagement/remoteActionAudits";
+export const base = "https://audits.test";
+
+export async function startTestService(
+  limits: Partial<Limits> = {},
+): Promise<TestService> {
+  const directory = mkdtempSync(join(tmpdir(), "raa-test-"));
+  const file = join(directory, "audits.db");
+  const store = await openSqliteStore(file);
+  const app = buildApp({
+    store,
+    limits: { ...defaultLimits, ...limits },
+    publicUrl: base,
+  });
+  return {
+    app,
+    store,
+    file,
+    async request(options) {
+      const response = await app.inject(options);
+      const text = response.body;
+      let json: unknown;
+      const type = String(response.headers["content-type"] ?? "");
+      if (type.startsWith("application/json") && text !== "") {
+        json = JSON.parse(text);
+      }
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        text,
+        json,
+      };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates records through the API and returns their JSON. */
+export async function createRecords(
+  service: TestService,
+  bodies: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  const created = [];
+  for (const payload of bodies) {
+    const response = await service.request({
+      method: "POST",
+      url: collectionUrl,
+      payload,
+    });
+    if (response.status !== 201) {
+      throw new Error(`create failed: ${response.status} ${response.text}`);
+    }
+    created.push(response.json);
+  }
+  return created;
+}
