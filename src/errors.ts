@@ -116,7 +116,7 @@ export const apiErrors = {
         `Send the body as 'Content-Type: application/json'.`,
     ),
 
-  storeUnavailable: (message: string, retryAfterSeconds: number) =>
+  serviceUnavailable: (message: string, retryAfterSeconds: number) =>
     new ApiError("ServiceUnavailable", message, {
       headers: { "Retry-After": String(retryAfterSeconds) },
     }),

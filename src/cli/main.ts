@@ -2,6 +2,7 @@
 import { serve, createLogger } from "./serve.ts";
 import { readServeOptions, serveFlags, UsageError } from "./serve-options.ts";
 import { limitVariables } from "../settings.ts";
+import { printToken, tokenUsage } from "./token.ts";
 
 function usage(): string {
   const flags = Object.entries(serveFlags).map(
@@ -13,6 +14,7 @@ function usage(): string {
   );
   return [
     "usage: remote-action-audits serve [options]",
+    "       remote-action-audits token [options]   (see token --help)",
     "",
     "Serves Microsoft Graph's beta remoteActionAudits API.",
     "",
@@ -30,6 +32,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === "help" || command === "--help") {
     process.stdout.write(usage());
     return command === undefined ? 2 : 0;
+  }
+  if (command === "token") {
+    if (rest.includes("--help")) {
+      process.stdout.write(tokenUsage);
+      return 0;
+    }
+    await printToken(rest, process.env);
+    return 0;
   }
   if (command !== "serve") {
     process.stderr.write(`unknown command '${command}'\n\n${usage()}`);

@@ -2,11 +2,20 @@
  * Options of `remote-action-audits serve`: each flag has an environment
  * variable, and a flag wins over its variable.
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
+import type { AuthMode, AuthSettings } from "../auth/authenticator.ts";
+import { defaultAudience, localIssuer } from "../auth/local-keys.ts";
+import {
+  defaultThrottleSettings,
+  type ThrottleSettings,
+} from "../auth/throttle.ts";
 import { defaultLimits, limitVariables, type Limits } from "../settings.ts";
 
 export interface ServeOptions {
+  /** Folder of the default database file, local keys and certificates. */
+  readonly dataDir: string;
   readonly host: string;
   readonly port: number;
   /** SQLite file path (later also a PostgreSQL URL). */
@@ -17,10 +26,16 @@ export interface ServeOptions {
   readonly selfSigned: boolean;
   readonly logLevel: string;
   readonly limits: Limits;
+  readonly auth: AuthSettings;
+  readonly throttle: ThrottleSettings;
 }
 
 /** Flag name, environment variable and help text of each option. */
 export const serveFlags = {
+  "data-dir": [
+    "RAA_DATA_DIR",
+    "folder of the database, local signing key and certificates (default ./data)",
+  ],
   host: ["RAA_HOST", "address to listen on (default 127.0.0.1)"],
   port: [
     "RAA_PORT",
@@ -47,9 +62,41 @@ export const serveFlags = {
     "RAA_LOG_LEVEL",
     "pino log level: fatal, error, warn, info, debug, trace or silent (default info)",
   ],
+  auth: ["RAA_AUTH", "token validation: local (default), jwks or none"],
+  "auth-issuer": [
+    "RAA_AUTH_ISSUER",
+    "accepted iss claim (required with --auth jwks)",
+  ],
+  "auth-audience": [
+    "RAA_AUTH_AUDIENCE",
+    "accepted aud claims, comma-separated (default Graph's two forms)",
+  ],
+  "auth-jwks-url": [
+    "RAA_AUTH_JWKS_URL",
+    "JWKS URL of the token issuer (required with --auth jwks)",
+  ],
+  "auth-clock-skew": [
+    "RAA_AUTH_CLOCK_SKEW",
+    "seconds of clock skew allowed on exp and nbf (default 60)",
+  ],
+  "auth-algorithms": [
+    "RAA_AUTH_ALGORITHMS",
+    "accepted signature algorithms, comma-separated (default RS256)",
+  ],
+  throttle: [
+    "RAA_THROTTLE",
+    "on (default) or off: per-app and per-tenant request limits",
+  ],
 } as const;
 
-export const defaultDatabaseFile = "./data/remote-action-audits.db";
+/** Graph's audience as a URL and as its application id. */
+const graphAudiences = [
+  defaultAudience,
+  "00000003-0000-0000-c000-000000000000",
+];
+
+export const defaultDataDir = "./data";
+export const databaseFileName = "remote-action-audits.db";
 
 export class UsageError extends Error {}
 
@@ -62,6 +109,7 @@ export function readServeOptions(
     args,
     strict: true,
     options: {
+      "data-dir": { type: "string" },
       host: { type: "string" },
       port: { type: "string" },
       db: { type: "string" },
@@ -70,6 +118,13 @@ export function readServeOptions(
       "tls-key": { type: "string" },
       "self-signed": { type: "boolean" },
       "log-level": { type: "string" },
+      auth: { type: "string" },
+      "auth-issuer": { type: "string" },
+      "auth-audience": { type: "string" },
+      "auth-jwks-url": { type: "string" },
+      "auth-clock-skew": { type: "string" },
+      "auth-algorithms": { type: "string" },
+      throttle: { type: "string" },
     },
   });
   const pick = (flag: keyof typeof serveFlags) => {
@@ -80,10 +135,12 @@ export function readServeOptions(
   };
 
   const selfSignedText = pick("self-signed");
+  const dataDir = pick("data-dir") ?? defaultDataDir;
   const options: ServeOptions = {
+    dataDir,
     host: pick("host") ?? "127.0.0.1",
     port: readInteger("--port", pick("port") ?? "8080", 0, 65535),
-    db: pick("db") ?? env.DATABASE_URL ?? defaultDatabaseFile,
+    db: pick("db") ?? env.DATABASE_URL ?? join(dataDir, databaseFileName),
     publicUrl: pick("public-url"),
     tlsCert: pick("tls-cert"),
     tlsKey: pick("tls-key"),
@@ -92,6 +149,8 @@ export function readServeOptions(
       (selfSignedText !== undefined && /^(1|true|yes)$/i.test(selfSignedText)),
     logLevel: pick("log-level") ?? "info",
     limits: readLimits(env),
+    auth: readAuth(pick),
+    throttle: readThrottle(pick("throttle"), env),
   };
   checkCombinations(options);
   return options;
@@ -138,4 +197,80 @@ function readInteger(name: string, text: string, min: number, max: number) {
     );
   }
   return value;
+}
+
+function readAuth(
+  pick: (flag: keyof typeof serveFlags) => string | undefined,
+): AuthSettings {
+  const mode = pick("auth") ?? "local";
+  if (mode !== "local" && mode !== "jwks" && mode !== "none") {
+    throw new UsageError(`invalid --auth '${mode}': use local, jwks or none`);
+  }
+  const issuer = pick("auth-issuer");
+  const jwksUrl = pick("auth-jwks-url");
+  if (mode === "jwks" && (issuer === undefined || jwksUrl === undefined)) {
+    throw new UsageError("--auth jwks needs --auth-issuer and --auth-jwks-url");
+  }
+  const list = (text: string | undefined) =>
+    text
+      ?.split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  const algorithms = list(pick("auth-algorithms")) ?? ["RS256"];
+  // Symmetric algorithms would let anyone with the public key sign tokens.
+  const symmetric = algorithms.find(
+    (alg) => /^HS/i.test(alg) || alg === "none",
+  );
+  if (symmetric !== undefined) {
+    throw new UsageError(`--auth-algorithms must not include '${symmetric}'`);
+  }
+  return {
+    mode: mode as AuthMode,
+    issuer: issuer ?? localIssuer,
+    audiences: list(pick("auth-audience")) ?? graphAudiences,
+    algorithms,
+    clockSkewSeconds: readInteger(
+      "--auth-clock-skew",
+      pick("auth-clock-skew") ?? "60",
+      0,
+      3600,
+    ),
+    jwksUrl,
+  };
+}
+
+/** Throttle settings; each limit also has a RAA_THROTTLE_* variable. */
+function readThrottle(
+  switchText: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ThrottleSettings {
+  if (switchText !== undefined && !/^(on|off)$/.test(switchText)) {
+    throw new UsageError(`invalid --throttle '${switchText}': use on or off`);
+  }
+  const number = (variable: string, fallback: number) => {
+    const text = env[variable];
+    if (text === undefined || text === "") return fallback;
+    return readInteger(variable, text, 1, Number.MAX_SAFE_INTEGER);
+  };
+  const defaults = defaultThrottleSettings;
+  return {
+    enabled: switchText !== "off",
+    windowSeconds: number(
+      "RAA_THROTTLE_WINDOW_SECONDS",
+      defaults.windowSeconds,
+    ),
+    writesPerApp: number("RAA_THROTTLE_WRITES_PER_APP", defaults.writesPerApp),
+    writesPerTenant: number(
+      "RAA_THROTTLE_WRITES_PER_TENANT",
+      defaults.writesPerTenant,
+    ),
+    requestsPerApp: number(
+      "RAA_THROTTLE_REQUESTS_PER_APP",
+      defaults.requestsPerApp,
+    ),
+    requestsPerTenant: number(
+      "RAA_THROTTLE_REQUESTS_PER_TENANT",
+      defaults.requestsPerTenant,
+    ),
+  };
 }

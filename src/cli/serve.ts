@@ -3,10 +3,16 @@
  * SIGTERM stops accepting, finishes in-flight requests, closes the store and
  * exits 0.
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 
 import pino, { type Logger } from "pino";
 
+import {
+  createAuthenticator,
+  type Authenticator,
+} from "../auth/authenticator.ts";
+import { loadLocalKeys } from "../auth/local-keys.ts";
+import { Throttle } from "../auth/throttle.ts";
 import { buildApp } from "../http/app.ts";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { AuditStore } from "../store/store.ts";
@@ -37,11 +43,40 @@ async function loadTls(options: ServeOptions): Promise<TlsFiles | undefined> {
     return readTlsFiles(options.tlsCert, options.tlsKey);
   }
   if (!options.selfSigned) return undefined;
-  return selfSignedTls(join(dirname(options.db), "tls"));
+  return selfSignedTls(join(options.dataDir, "tls"));
+}
+
+async function startAuthentication(
+  options: ServeOptions,
+  logger: Logger,
+): Promise<Authenticator> {
+  const settings = options.auth;
+  if (settings.mode === "none") {
+    logger.warn(
+      "authentication is off (--auth none): every request is allowed; " +
+        "use this only for throwaway local work",
+    );
+    return createAuthenticator(settings);
+  }
+  if (settings.mode === "jwks") {
+    logger.info(
+      { issuer: settings.issuer, jwksUrl: settings.jwksUrl },
+      "verifying tokens with the issuer's JWKS",
+    );
+    return createAuthenticator(settings);
+  }
+  const keys = await loadLocalKeys(options.dataDir, { create: true });
+  logger.info(
+    { kid: keys.kid, dataDir: options.dataDir },
+    `local tokens: run 'remote-action-audits token --data-dir ` +
+      `${options.dataDir}' and send 'Authorization: Bearer <token>'`,
+  );
+  return createAuthenticator(settings, keys);
 }
 
 /** Starts the service; resolves once it listens. */
 export async function serve(options: ServeOptions, logger: Logger) {
+  const authenticator = await startAuthentication(options, logger);
   const store = await openStore(options.db);
   const tls = await loadTls(options);
   const app = buildApp({
@@ -50,6 +85,8 @@ export async function serve(options: ServeOptions, logger: Logger) {
     publicUrl: options.publicUrl,
     logger,
     https: tls,
+    authenticator,
+    throttle: new Throttle(options.throttle),
   });
   app.addHook("onClose", async () => {
     await store.close();

@@ -13,6 +13,8 @@ import Fastify, {
   type FastifyServerOptions,
 } from "fastify";
 
+import { anonymousPrincipal } from "../auth/principal.ts";
+import { checkPermission } from "../auth/permissions.ts";
 import { apiErrors } from "../errors.ts";
 import { checkAccept } from "./accept.ts";
 import type { Method, RouteContext, Services } from "./context.ts";
@@ -37,6 +39,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     store: options.store,
     limits: options.limits,
     publicUrl: options.publicUrl,
+    authenticator: options.authenticator,
+    throttle: options.throttle,
   };
   const app = Fastify({
     ...(typeof options.logger === "object"
@@ -102,7 +106,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       await services.store.ping();
     } catch (error) {
       request.log.error({ err: error }, "readiness check failed");
-      throw apiErrors.storeUnavailable("The store does not answer.", 5);
+      throw apiErrors.serviceUnavailable("The store does not answer.", 5);
     }
     return reply.type("application/json").send({ status: "ready" });
   });
@@ -135,13 +139,29 @@ async function dispatchGraphRequest(
     .map(decodeSegment);
 
   const resource = resolveResource(segments);
-  const handler = resource.methods[request.method as Method];
-  if (handler === undefined) {
+  const operation = resource.methods[request.method as Method];
+  if (operation === undefined) {
     throw apiErrors.methodNotAllowed(
       request.method,
       path,
       allowedMethods(resource),
     );
+  }
+
+  let principal = anonymousPrincipal;
+  if (operation.access !== "anonymous") {
+    principal = await services.authenticator.authenticate(
+      request.headers.authorization,
+      request.log,
+    );
+    checkPermission(principal, operation.access);
+    services.throttle.take(principal, operation.access);
+    if (!principal.anonymous) {
+      request.log = request.log.child({
+        subject: principal.subject,
+        appId: principal.appId,
+      });
+    }
   }
 
   checkAccept(request.headers.accept, resource.produces);
@@ -153,8 +173,9 @@ async function dispatchGraphRequest(
     base: baseUrl(request, services.publicUrl),
     query: question < 0 ? "" : url.slice(question + 1),
     receivedAt: new Date(),
+    principal,
   };
-  return handler(context);
+  return operation.run(context);
 }
 
 function decodeSegment(segment: string): string {

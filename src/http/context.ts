@@ -1,6 +1,9 @@
 /** What every route handler receives. */
 import type { FastifyReply, FastifyRequest } from "fastify";
 
+import type { Authenticator } from "../auth/authenticator.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { Throttle } from "../auth/throttle.ts";
 import type { Limits } from "../settings.ts";
 import type { AuditStore } from "../store/store.ts";
 import type { Preferences } from "./prefer.ts";
@@ -11,6 +14,8 @@ export interface Services {
   readonly limits: Limits;
   /** Base for absolute links, such as `https://audits.example.com`. */
   readonly publicUrl?: string;
+  readonly authenticator: Authenticator;
+  readonly throttle: Throttle;
 }
 
 export interface RouteContext {
@@ -23,6 +28,8 @@ export interface RouteContext {
   /** The raw query string, without the `?`. */
   readonly query: string;
   readonly receivedAt: Date;
+  /** The caller; anonymous when authentication is off. */
+  readonly principal: Principal;
 }
 
 export type Handler = (context: RouteContext) => Promise<unknown>;

@@ -3,6 +3,7 @@
  * percent-decoded first, so `%24count` is `$count`.
  */
 import { apiErrors } from "../errors.ts";
+import type { Access } from "../auth/permissions.ts";
 import type { Handler, Method } from "./context.ts";
 import { applyBulkUpdate } from "./routes/bulk.ts";
 import {
@@ -14,8 +15,14 @@ import { deleteRecord, getRecord, updateRecord } from "./routes/entity.ts";
 import { getMetadata } from "./routes/metadata.ts";
 import { getServiceDocument } from "./routes/root.ts";
 
+/** A handler and the permission it needs; "anonymous" needs no token. */
+export interface Operation {
+  readonly run: Handler;
+  readonly access: Access | "anonymous";
+}
+
 export interface Resource {
-  readonly methods: Partial<Record<Method, Handler>>;
+  readonly methods: Partial<Record<Method, Operation>>;
   /** Media types of the responses, for content negotiation. */
   readonly produces: readonly string[];
 }
@@ -24,38 +31,45 @@ const json = ["application/json"];
 
 const serviceRootResource: Resource = {
   methods: {
-    GET: getServiceDocument,
-    PATCH: (context) => applyBulkUpdate(context, false),
+    GET: { run: getServiceDocument, access: "read" },
+    PATCH: {
+      run: (context) => applyBulkUpdate(context, false),
+      access: "write",
+    },
   },
   produces: json,
 };
 
 const metadataResource: Resource = {
-  methods: { GET: getMetadata },
+  // Graph serves $metadata without a token, and code generators rely on it.
+  methods: { GET: { run: getMetadata, access: "anonymous" } },
   produces: ["application/xml"],
 };
 
 const collectionResource: Resource = {
   methods: {
-    GET: listRecords,
-    POST: createRecord,
-    PATCH: (context) => applyBulkUpdate(context, true),
+    GET: { run: listRecords, access: "read" },
+    POST: { run: createRecord, access: "write" },
+    PATCH: {
+      run: (context) => applyBulkUpdate(context, true),
+      access: "write",
+    },
   },
   produces: json,
 };
 
 // JSON is accepted too, because clients send their usual Accept header.
 const countResource: Resource = {
-  methods: { GET: countRecords },
+  methods: { GET: { run: countRecords, access: "read" } },
   produces: ["text/plain", "application/json"],
 };
 
 function entityResource(id: string): Resource {
   return {
     methods: {
-      GET: (context) => getRecord(context, id),
-      PATCH: (context) => updateRecord(context, id),
-      DELETE: (context) => deleteRecord(context, id),
+      GET: { run: (context) => getRecord(context, id), access: "read" },
+      PATCH: { run: (context) => updateRecord(context, id), access: "write" },
+      DELETE: { run: (context) => deleteRecord(context, id), access: "write" },
     },
     produces: json,
   };

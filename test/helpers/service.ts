@@ -5,6 +5,22 @@ import { join } from "node:path";
 
 import type { FastifyInstance, InjectOptions } from "fastify";
 
+import { createAuthenticator } from "../../src/auth/authenticator.ts";
+import {
+  defaultAudience,
+  loadLocalKeys,
+  localIssuer,
+  type LocalKeys,
+} from "../../src/auth/local-keys.ts";
+import {
+  mintLocalToken,
+  type TokenRequest,
+} from "../../src/auth/mint-token.ts";
+import {
+  defaultThrottleSettings,
+  Throttle,
+  type ThrottleSettings,
+} from "../../src/auth/throttle.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { defaultLimits, type Limits } from "../../src/settings.ts";
 import {
@@ -16,7 +32,14 @@ export interface TestService {
   readonly app: FastifyInstance;
   readonly store: SqliteStore;
   readonly file: string;
-  /** Sends a request and parses a JSON body when there is one. */
+  readonly keys: LocalKeys;
+  /** Mints a local token; by default with the ReadWrite delegated scope. */
+  token(request?: Partial<TokenRequest>): Promise<string>;
+  /**
+   * Sends a request and parses a JSON body when there is one. Requests
+   * carry a valid token unless the headers set `authorization` (an empty
+   * string sends none).
+   */
   request(options: InjectOptions): Promise<TestResponse>;
   close(): Promise<void>;
 }
@@ -31,23 +54,55 @@ export interface TestResponse {
 export const collectionUrl = "/beta/deviceManagement/remoteActionAudits";
 export const base = "https://audits.test";
 
+export const testAuthSettings = {
+  mode: "local",
+  issuer: localIssuer,
+  audiences: [defaultAudience],
+  algorithms: ["RS256"],
+  clockSkewSeconds: 60,
+} as const;
+
 export async function startTestService(
   limits: Partial<Limits> = {},
+  throttle: Partial<ThrottleSettings> = {},
 ): Promise<TestService> {
   const directory = mkdtempSync(join(tmpdir(), "raa-test-"));
   const file = join(directory, "audits.db");
   const store = await openSqliteStore(file);
+  const keys = await loadLocalKeys(directory, { create: true });
   const app = buildApp({
     store,
     limits: { ...defaultLimits, ...limits },
     publicUrl: base,
+    authenticator: createAuthenticator(testAuthSettings, keys),
+    throttle: new Throttle({ ...defaultThrottleSettings, ...throttle }),
   });
+  const token = (request: Partial<TokenRequest> = {}) =>
+    mintLocalToken(keys, {
+      scopes: ["DeviceManagementManagedDevices.ReadWrite.All"],
+      roles: [],
+      subject: "test-user",
+      appId: "test-app",
+      lifetimeSeconds: 3600,
+      ...request,
+    });
+  const defaultToken = await token();
   return {
     app,
     store,
     file,
+    keys,
+    token,
     async request(options) {
-      const response = await app.inject(options);
+      const headers: Record<string, string | string[] | undefined> = {
+        ...(options.headers as Record<string, string | string[] | undefined>),
+      };
+      if (headers.authorization === undefined) {
+        headers.authorization = `Bearer ${defaultToken}`;
+      } else if (headers.authorization === "") {
+        delete headers.authorization;
+      }
+      const response = await app.inject({ ...options, headers });
       const text = response.body;
       let json: unknown;
       const type = String(response.headers["content-type"] ?? "");
