@@ -1,7 +1,7 @@
 /** Helpers that send Graph data responses. */
 import type { FastifyReply } from "fastify";
 
-import type { AuditRecord } from "../model/entity.ts";
+import type { StoredRecord, WriteContext } from "../store/store.ts";
 import { toGraphJson } from "../model/serialize.ts";
 import type { RouteContext } from "./context.ts";
 import { dataContentType } from "./graph-headers.ts";
@@ -26,14 +26,15 @@ export function applyPreference(reply: FastifyReply, preference: string): void {
 /** The JSON of one record as a single-entity response body. */
 export function entityBody(
   context: RouteContext,
-  record: AuditRecord,
+  stored: StoredRecord,
   select?: readonly string[],
 ): Record<string, unknown> {
   return {
     "@odata.context": contextUrl(context.base, { select, entity: true }),
-    ...toGraphJson(record, {
+    ...toGraphJson(stored.record, {
       select,
       includeUnknownEnumMembers: context.prefer.includeUnknownEnumMembers,
+      etag: stored.etag,
     }),
   };
 }
@@ -42,14 +43,29 @@ export function entityBody(
 export function sendWritten(
   context: RouteContext,
   status: number,
-  record: AuditRecord,
+  stored: StoredRecord,
 ): FastifyReply {
   const { reply, prefer } = context;
+  reply.header("ETag", stored.etag);
   if (prefer.returnMinimal) {
     applyPreference(reply, "return=minimal");
     return reply.code(204).send();
   }
   if (prefer.returnRepresentation)
     applyPreference(reply, "return=representation");
-  return sendData(reply, status, entityBody(context, record));
+  return sendData(reply, status, entityBody(context, stored));
+}
+
+/** The write context of a request: its time and who sent it. */
+export function writeContext(context: RouteContext): WriteContext {
+  const principal = context.principal;
+  return {
+    receivedAt: context.receivedAt,
+    actor: {
+      subject: principal.subject,
+      appId: principal.appId,
+      userPrincipalName: principal.userPrincipalName,
+      requestId: context.request.id,
+    },
+  };
 }

@@ -16,6 +16,8 @@ export interface OutputOptions {
   readonly select?: readonly string[];
   /** `Prefer: include-unknown-enum-members` was sent. */
   readonly includeUnknownEnumMembers: boolean;
+  /** The record's ETag, sent as `@odata.etag` when given. */
+  readonly etag?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export function toGraphJson(
   const json: Record<string, unknown> = {
     "@odata.type": `#${qualifiedTypeName}`,
   };
+  if (options.etag !== undefined) json["@odata.etag"] = options.etag;
   const selected = options.select;
   for (const property of properties) {
     const wanted =

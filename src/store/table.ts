@@ -7,8 +7,12 @@ import {
   type AuditRecord,
   type KeyValuePair,
 } from "../model/entity.ts";
+import type { Generated } from "kysely";
+
+import type { Version } from "./history.ts";
 
 export const recordsTable = "remote_action_audits";
+export const versionsTable = "remote_action_audit_versions";
 
 /**
  * A row as the driver returns it. `deviceActionDetails` is JSON text on
@@ -16,10 +20,16 @@ export const recordsTable = "remote_action_audits";
  */
 export type RecordRow = Omit<AuditRecord, "deviceActionDetails"> & {
   deviceActionDetails: string | readonly KeyValuePair[];
+  /** Sequence number of the record's latest version; the ETag's value. */
+  changeSeq: number;
 };
+
+/** A version row; `seq` is generated on insert. */
+export type VersionRow = Omit<Version, "seq"> & { seq: Generated<number> };
 
 export interface Database {
   [recordsTable]: RecordRow;
+  [versionsTable]: VersionRow;
 }
 
 /** Builds a record from a row, reading JSON text when the driver gives it. */
@@ -36,10 +46,14 @@ export function recordFromRow(row: RecordRow): AuditRecord {
 }
 
 /** Builds the row written for a record, with the details as JSON text. */
-export function rowFromRecord(record: AuditRecord): RecordRow {
+export function rowFromRecord(
+  record: AuditRecord,
+  changeSeq: number,
+): RecordRow {
   return {
     ...record,
     deviceActionDetails: JSON.stringify(record.deviceActionDetails),
+    changeSeq,
   };
 }
 

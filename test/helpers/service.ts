@@ -23,14 +23,12 @@ import {
 } from "../../src/auth/throttle.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { defaultLimits, type Limits } from "../../src/settings.ts";
-import {
-  openSqliteStore,
-  type SqliteStore,
-} from "../../src/store/sqlite/sqlite-store.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { SqlStore } from "../../src/store/sql-store.ts";
 
 export interface TestService {
   readonly app: FastifyInstance;
-  readonly store: SqliteStore;
+  readonly store: SqlStore;
   readonly file: string;
   readonly keys: LocalKeys;
   /** Mints a local token; by default with the ReadWrite delegated scope. */

@@ -114,14 +114,20 @@ describe("bulk update", () => {
     };
     assert.deepEqual(response.json, {
       "@odata.context": `${base}/beta/$metadata#deviceManagement/remoteActionAudits`,
-      value: [entity],
+      value: [
+        { ...entity, "@odata.etag": response.json.value[0]["@odata.etag"] },
+      ],
     });
+    assert.match(response.json.value[0]["@odata.etag"], /^W\/"\d+"$/);
     const stored = await service.request({
       url: `${collectionUrl}/${encodeURIComponent("String(identifier)")}`,
     });
     assert.equal(stored.status, 200);
     const { "@odata.context": _context, ...storedEntity } = stored.json;
-    assert.deepEqual(storedEntity, entity);
+    assert.deepEqual(storedEntity, {
+      ...entity,
+      "@odata.etag": response.json.value[0]["@odata.etag"],
+    });
   });
 
   test("items update, create and delete in order", async () => {

@@ -70,9 +70,11 @@ describe("records", () => {
       response.headers.location,
       `${base}/beta/deviceManagement/remoteActionAudits/audit-1`,
     );
+    assert.equal(response.headers.etag, 'W/"1"');
     assert.deepEqual(response.json, {
       "@odata.context": `${base}/beta/$metadata#deviceManagement/remoteActionAudits/$entity`,
       ...fullRecordJson,
+      "@odata.etag": 'W/"1"',
     });
   });
 
@@ -116,9 +118,11 @@ describe("records", () => {
   test("get returns the entity", async () => {
     const response = await service.request({ url: `${collectionUrl}/audit-1` });
     assert.equal(response.status, 200);
+    assert.equal(response.headers.etag, 'W/"1"');
     assert.deepEqual(response.json, {
       "@odata.context": `${base}/beta/$metadata#deviceManagement/remoteActionAudits/$entity`,
       ...fullRecordJson,
+      "@odata.etag": 'W/"1"',
     });
   });
 
@@ -138,6 +142,7 @@ describe("records", () => {
     assert.deepEqual(response.json, {
       "@odata.context": `${base}/beta/$metadata#deviceManagement/remoteActionAudits(action,deviceIMEI)/$entity`,
       "@odata.type": "#microsoft.graph.remoteActionAudit",
+      "@odata.etag": 'W/"1"',
       id: "audit-1",
       action: "factoryReset",
       deviceIMEI: "490154203237518",
@@ -155,9 +160,11 @@ describe("records", () => {
       },
     });
     assert.equal(response.status, 200);
+    assert.equal(response.headers.etag, 'W/"3"');
     assert.deepEqual(response.json, {
       "@odata.context": `${base}/beta/$metadata#deviceManagement/remoteActionAudits/$entity`,
       ...fullRecordJson,
+      "@odata.etag": 'W/"3"',
       actionState: "failed",
       deviceActionDetails: [],
     });

@@ -16,11 +16,16 @@ import {
   decodeComponent,
   parseQueryOptions,
 } from "../../odata/query-options.ts";
-import type { BulkOperation, BulkOutcome } from "../../store/store.ts";
+import type {
+  BulkOperation,
+  BulkOutcome,
+  Precondition,
+} from "../../store/store.ts";
+import { readEntityTags } from "../preconditions.ts";
 import { readJsonBody } from "../body.ts";
 import type { RouteContext } from "../context.ts";
 import { contextUrl } from "../links.ts";
-import { applyPreference, sendData } from "../reply.ts";
+import { applyPreference, sendData, writeContext } from "../reply.ts";
 
 /** A bulk item after validation, or the error that rejects it. */
 type ItemPlan =
@@ -63,7 +68,7 @@ export async function applyBulkUpdate(
   );
   const outcomes = await services.store.applyBulk(operations, {
     continueOnError,
-    receivedAt: context.receivedAt,
+    ...writeContext(context),
   });
   const results = mergeOutcomes(plans, outcomes);
   const failedAt = results.findIndex((r) => r.kind === "invalid");
@@ -111,14 +116,15 @@ function planItem(item: unknown): ItemPlan {
   const rawId = isJsonObject(item) ? item.id : undefined;
   const removed = isRemoved(item);
   try {
+    const ifMatch = itemEtag(item);
     if (removed) {
       const id = removedItemId(item as Record<string, unknown>);
-      return { kind: "valid", operation: { kind: "delete", id } };
+      return { kind: "valid", operation: { kind: "delete", id, ifMatch } };
     }
     const changes = readEntityBody(item);
     return {
       kind: "valid",
-      operation: { kind: "upsert", id: changes.id, changes },
+      operation: { kind: "upsert", id: changes.id, changes, ifMatch },
     };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -126,6 +132,20 @@ function planItem(item: unknown): ItemPlan {
     const failedOperation = removed ? "delete" : "update";
     return { kind: "invalid", id, failedOperation, error };
   }
+}
+
+/** Reads an item's `@odata.etag`, which must match like `If-Match`. */
+function itemEtag(item: unknown): Precondition {
+  if (!isJsonObject(item) || item["@odata.etag"] === undefined) {
+    return undefined;
+  }
+  const etag = item["@odata.etag"];
+  if (typeof etag !== "string") {
+    throw apiErrors.bodyRead(
+      `The @odata.etag ${describeJson(etag)} must be a string such as W/"42".`,
+    );
+  }
+  return readEntityTags("@odata.etag", etag);
 }
 
 /** Tells whether an item asks for deletion, in the 4.01 or 4.0 form. */
@@ -202,8 +222,9 @@ function resultJson(context: RouteContext, result: ItemResult): unknown {
   switch (result.kind) {
     case "created":
     case "updated":
-      return toGraphJson(result.record, {
+      return toGraphJson(result.stored.record, {
         includeUnknownEnumMembers: context.prefer.includeUnknownEnumMembers,
+        etag: result.stored.etag,
       });
     case "deleted":
       return { id: result.id, "@removed": { reason: "deleted" } };

@@ -15,7 +15,12 @@ import { compileSortKeys, compileWhere } from "../../store/query-plan.ts";
 import { readJsonBody } from "../body.ts";
 import type { RouteContext } from "../context.ts";
 import { contextUrl, entityUrl, nextLink } from "../links.ts";
-import { applyPreference, sendData, sendWritten } from "../reply.ts";
+import {
+  applyPreference,
+  sendData,
+  sendWritten,
+  writeContext,
+} from "../reply.ts";
 
 /** `GET /deviceManagement/remoteActionAudits` */
 export async function listRecords(context: RouteContext) {
@@ -71,7 +76,9 @@ export async function listRecords(context: RouteContext) {
     select: options.select,
     includeUnknownEnumMembers: prefer.includeUnknownEnumMembers,
   };
-  body.value = page.map((row) => toGraphJson(row.record, output));
+  body.value = page.map((row) =>
+    toGraphJson(row.record, { ...output, etag: row.etag }),
+  );
   return sendData(reply, 200, body);
 }
 
@@ -98,8 +105,8 @@ export async function createRecord(context: RouteContext) {
       : checkClientId(changes.id);
   const record = withDefaults(changes, id, context.receivedAt);
 
-  await services.store.create(record);
+  const stored = await services.store.create(record, writeContext(context));
   context.request.log.info({ recordId: id }, "record created");
   reply.header("Location", entityUrl(context.base, id));
-  return sendWritten(context, 201, record);
+  return sendWritten(context, 201, stored);
 }

@@ -4,30 +4,37 @@ import { readEntityBody } from "../../model/validate.ts";
 import { parseQueryOptions } from "../../odata/query-options.ts";
 import { readJsonBody } from "../body.ts";
 import type { RouteContext } from "../context.ts";
-import { entityBody, sendData, sendWritten } from "../reply.ts";
+import { noneMatchHits, readEntityTags } from "../preconditions.ts";
+import { entityBody, sendData, sendWritten, writeContext } from "../reply.ts";
 
 /** `GET /deviceManagement/remoteActionAudits/{id}` */
 export async function getRecord(context: RouteContext, id: string) {
-  const { services } = context;
+  const { services, request, reply } = context;
   const options = parseQueryOptions(context.query, services.limits, [
     "select",
     "format",
     "expand",
   ]);
-  const record = await services.store.get(id);
-  if (record === undefined) throw apiErrors.recordNotFound(id);
-  return sendData(
-    context.reply,
-    200,
-    entityBody(context, record, options.select),
+  const ifNoneMatch = readEntityTags(
+    "If-None-Match",
+    request.headers["if-none-match"],
   );
+  const stored = await services.store.get(id);
+  if (stored === undefined) throw apiErrors.recordNotFound(id);
+
+  reply.header("ETag", stored.etag);
+  if (noneMatchHits(ifNoneMatch, stored.etag)) {
+    return reply.code(304).send();
+  }
+  return sendData(reply, 200, entityBody(context, stored, options.select));
 }
 
 /** `PATCH /deviceManagement/remoteActionAudits/{id}`: merge semantics. */
 export async function updateRecord(context: RouteContext, id: string) {
-  const { services } = context;
+  const { services, request } = context;
   parseQueryOptions(context.query, services.limits, ["format"]);
-  const changes = readEntityBody(readJsonBody(context.request));
+  const ifMatch = readEntityTags("If-Match", request.headers["if-match"]);
+  const changes = readEntityBody(readJsonBody(request));
   if (changes.id !== undefined && changes.id !== id) {
     throw apiErrors.bodyRead(
       `The id ${quote(changes.id)} in the body differs from the id ` +
@@ -35,18 +42,28 @@ export async function updateRecord(context: RouteContext, id: string) {
     );
   }
 
-  const record = await services.store.update(id, changes);
-  if (record === undefined) throw apiErrors.recordNotFound(id);
-  context.request.log.info({ recordId: id }, "record updated");
-  return sendWritten(context, 200, record);
+  const stored = await services.store.update(
+    id,
+    changes,
+    writeContext(context),
+    ifMatch,
+  );
+  if (stored === undefined) throw apiErrors.recordNotFound(id);
+  request.log.info({ recordId: id }, "record updated");
+  return sendWritten(context, 200, stored);
 }
 
 /** `DELETE /deviceManagement/remoteActionAudits/{id}` */
 export async function deleteRecord(context: RouteContext, id: string) {
-  const { services } = context;
+  const { services, request } = context;
   parseQueryOptions(context.query, services.limits, []);
-  const deleted = await services.store.delete(id);
+  const ifMatch = readEntityTags("If-Match", request.headers["if-match"]);
+  const deleted = await services.store.delete(
+    id,
+    writeContext(context),
+    ifMatch,
+  );
   if (!deleted) throw apiErrors.recordNotFound(id);
-  context.request.log.info({ recordId: id }, "record deleted");
+  request.log.info({ recordId: id }, "record deleted");
   return context.reply.code(204).send();
 }

@@ -6,7 +6,15 @@
 import type Sqlite from "better-sqlite3";
 
 import { properties, type Property } from "../../model/entity.ts";
-import { indexedProperties, recordsTable } from "../table.ts";
+import { canonicalFromDate } from "../../model/datetime.ts";
+import { snapshotText, versionHash } from "../history.ts";
+import {
+  indexedProperties,
+  recordFromRow,
+  recordsTable,
+  versionsTable,
+  type RecordRow,
+} from "../table.ts";
 
 const columnTypes: Record<Property["kind"], string> = {
   string: "TEXT",
@@ -23,6 +31,7 @@ function columnDefinition(property: Property): string {
 }
 
 const migrations: readonly ((connection: Sqlite.Database) => void)[] = [
+  // 1: the records table and its indexes.
   (connection) => {
     const columns = properties.map(columnDefinition).join(",\n  ");
     connection.exec(`CREATE TABLE ${recordsTable} (\n  ${columns}\n)`);
@@ -34,7 +43,60 @@ const migrations: readonly ((connection: Sqlite.Database) => void)[] = [
       );
     }
   },
+  // 2: the version history, and each record's latest change sequence.
+  (connection) => {
+    connection.exec(`
+      CREATE TABLE ${versionsTable} (
+        "seq" INTEGER PRIMARY KEY AUTOINCREMENT,
+        "recordId" TEXT NOT NULL,
+        "version" INTEGER NOT NULL,
+        "changeKind" TEXT NOT NULL,
+        "snapshot" TEXT,
+        "actorSubject" TEXT,
+        "actorAppId" TEXT,
+        "actorUserPrincipalName" TEXT,
+        "requestId" TEXT,
+        "changedAt" TEXT NOT NULL,
+        "previousHash" TEXT,
+        "hash" TEXT NOT NULL,
+        UNIQUE ("recordId", "version")
+      )`);
+    connection.exec(
+      `ALTER TABLE ${recordsTable} ADD COLUMN "changeSeq" INTEGER NOT NULL DEFAULT 0`,
+    );
+    backfillVersions(connection);
+  },
 ];
+
+/** Gives records stored before the history existed a first version. */
+function backfillVersions(connection: Sqlite.Database): void {
+  const rows = connection.prepare(`SELECT * FROM ${recordsTable}`).all();
+  const insert = connection.prepare(
+    `INSERT INTO ${versionsTable} ("recordId", "version", "changeKind",
+      "snapshot", "changedAt", "hash") VALUES (?, 1, 'created', ?, ?, ?)`,
+  );
+  const setSeq = connection.prepare(
+    `UPDATE ${recordsTable} SET "changeSeq" = ? WHERE "id" = ?`,
+  );
+  const changedAt = canonicalFromDate(new Date());
+  for (const row of rows as RecordRow[]) {
+    const snapshot = snapshotText(recordFromRow(row));
+    const fields = {
+      recordId: row.id,
+      version: 1,
+      changeKind: "created" as const,
+      snapshot,
+      actorSubject: null,
+      actorAppId: null,
+      actorUserPrincipalName: null,
+      requestId: null,
+      changedAt,
+      previousHash: null,
+    };
+    const result = insert.run(row.id, snapshot, changedAt, versionHash(fields));
+    setSeq.run(result.lastInsertRowid, row.id);
+  }
+}
 
 /** The schema version this code writes. */
 export const latestSchemaVersion = migrations.length;
