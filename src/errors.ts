@@ -85,6 +85,13 @@ export const apiErrors = {
       `No remoteActionAudit has the id ${quote(id)}.`,
     ),
 
+  historyNotFound: (id: string) =>
+    new ApiError(
+      "ResourceNotFound",
+      `No version history exists for the id ${quote(id)}. Records keep ` +
+        `their history after deletion, so the id was never used.`,
+    ),
+
   methodNotAllowed: (method: string, path: string, allowed: string[]) =>
     new ApiError(
       "MethodNotAllowed",

@@ -3,6 +3,7 @@ import { serve, createLogger } from "./serve.ts";
 import { readServeOptions, serveFlags, UsageError } from "./serve-options.ts";
 import { limitVariables } from "../settings.ts";
 import { printToken, tokenUsage } from "./token.ts";
+import { runVerify, verifyUsage } from "./verify.ts";
 
 function usage(): string {
   const flags = Object.entries(serveFlags).map(
@@ -15,6 +16,7 @@ function usage(): string {
   return [
     "usage: remote-action-audits serve [options]",
     "       remote-action-audits token [options]   (see token --help)",
+    "       remote-action-audits verify [options]  (see verify --help)",
     "",
     "Serves Microsoft Graph's beta remoteActionAudits API.",
     "",
@@ -40,6 +42,13 @@ async function main(argv: string[]): Promise<number> {
     }
     await printToken(rest, process.env);
     return 0;
+  }
+  if (command === "verify") {
+    if (rest.includes("--help")) {
+      process.stdout.write(verifyUsage);
+      return 0;
+    }
+    return runVerify(rest, process.env);
   }
   if (command !== "serve") {
     process.stderr.write(`unknown command '${command}'\n\n${usage()}`);

@@ -14,8 +14,7 @@ import {
 import { loadLocalKeys } from "../auth/local-keys.ts";
 import { Throttle } from "../auth/throttle.ts";
 import { buildApp } from "../http/app.ts";
-import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
-import type { AuditStore } from "../store/store.ts";
+import { openStore } from "./open-store.ts";
 import type { ServeOptions } from "./serve-options.ts";
 import { readTlsFiles, selfSignedTls, type TlsFiles } from "./tls.ts";
 
@@ -26,16 +25,6 @@ export function createLogger(level: string): Logger {
     // Request headers are never logged; this also covers any future field.
     redact: ["req.headers.authorization", "authorization", "token"],
   });
-}
-
-async function openStore(db: string): Promise<AuditStore> {
-  if (/^postgres(ql)?:\/\//i.test(db)) {
-    // TODO: a PostgreSQL store is not implemented yet; only SQLite files work.
-    throw new Error(
-      "PostgreSQL URLs are not supported yet; give a SQLite file path",
-    );
-  }
-  return openSqliteStore(db);
 }
 
 async function loadTls(options: ServeOptions): Promise<TlsFiles | undefined> {

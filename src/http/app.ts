@@ -22,7 +22,12 @@ import { sendError, toApiError } from "./error-reply.ts";
 import { odataVersion } from "./graph-headers.ts";
 import { baseUrl } from "./links.ts";
 import { parsePrefer } from "./prefer.ts";
-import { allowedMethods, resolveResource } from "./router.ts";
+import {
+  allowedMethods,
+  resolveHistoryResource,
+  resolveResource,
+  type Resource,
+} from "./router.ts";
 
 export interface AppOptions extends Services {
   /** Fastify's logger setting: a pino instance, options, or false. */
@@ -112,9 +117,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   const dispatch = (request: FastifyRequest, reply: FastifyReply) =>
-    dispatchGraphRequest(services, request, reply);
+    dispatchRequest(services, request, reply, "/beta", resolveResource);
   app.all("/beta", dispatch);
   app.all("/beta/*", dispatch);
+  // The version history lives outside /beta so it never collides with Graph.
+  app.all("/history/*", (request, reply) =>
+    dispatchRequest(
+      services,
+      request,
+      reply,
+      "/history",
+      resolveHistoryResource,
+    ),
+  );
   return app;
 }
 
@@ -123,22 +138,27 @@ function pathOf(url: string): string {
   return question < 0 ? url : url.slice(0, question);
 }
 
-/** Resolves the resource of a `/beta` request and runs its handler. */
-async function dispatchGraphRequest(
+/**
+ * Resolves the resource of a request under `prefix`, then authenticates,
+ * authorizes and throttles it before its handler runs.
+ */
+async function dispatchRequest(
   services: Services,
   request: FastifyRequest,
   reply: FastifyReply,
+  prefix: string,
+  resolve: (segments: readonly string[]) => Resource,
 ): Promise<unknown> {
   const url = request.url;
   const question = url.indexOf("?");
   const path = pathOf(url);
   const segments = path
-    .slice("/beta".length)
+    .slice(prefix.length)
     .split("/")
     .filter((segment) => segment !== "")
     .map(decodeSegment);
 
-  const resource = resolveResource(segments);
+  const resource = resolve(segments);
   const operation = resource.methods[request.method as Method];
   if (operation === undefined) {
     throw apiErrors.methodNotAllowed(

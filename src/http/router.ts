@@ -12,6 +12,8 @@ import {
   listRecords,
 } from "./routes/collection.ts";
 import { deleteRecord, getRecord, updateRecord } from "./routes/entity.ts";
+import { getDelta } from "./routes/delta.ts";
+import { getHistory } from "./routes/history.ts";
 import { getMetadata } from "./routes/metadata.ts";
 import { getServiceDocument } from "./routes/root.ts";
 
@@ -64,6 +66,11 @@ const countResource: Resource = {
   produces: ["text/plain", "application/json"],
 };
 
+const deltaResource: Resource = {
+  methods: { GET: { run: getDelta, access: "read" } },
+  produces: json,
+};
+
 function entityResource(id: string): Resource {
   return {
     methods: {
@@ -100,6 +107,10 @@ export function resolveResource(segments: readonly string[]): Resource {
   }
   if (third === undefined) return collectionResource;
   if (third === "$count") return countResource;
+  // A record whose id is "delta" stays reachable as remoteActionAudits('delta').
+  if (third === "delta" || third === "microsoft.graph.delta()") {
+    return deltaResource;
+  }
   return entityResource(third);
 }
 
@@ -112,4 +123,20 @@ function keyInParentheses(segment: string): string | undefined {
 /** The methods a resource allows, for the `Allow` header of a 405. */
 export function allowedMethods(resource: Resource): Method[] {
   return Object.keys(resource.methods) as Method[];
+}
+
+/** Resolves `/history/remoteActionAudits/{id}`, the version history. */
+export function resolveHistoryResource(segments: readonly string[]): Resource {
+  const [first, id, extra] = segments;
+  if (first !== "remoteActionAudits") {
+    throw apiErrors.segmentNotFound(first ?? "");
+  }
+  if (id === undefined) throw apiErrors.segmentNotFound("remoteActionAudits");
+  if (extra !== undefined) throw apiErrors.segmentNotFound(extra);
+  return {
+    methods: {
+      GET: { run: (context) => getHistory(context, id), access: "read" },
+    },
+    produces: json,
+  };
 }

@@ -24,7 +24,8 @@ export type OptionName =
   | "count"
   | "expand"
   | "format"
-  | "skiptoken";
+  | "skiptoken"
+  | "deltatoken";
 
 const optionNames: readonly OptionName[] = [
   "filter",
@@ -37,6 +38,7 @@ const optionNames: readonly OptionName[] = [
   "expand",
   "format",
   "skiptoken",
+  "deltatoken",
 ];
 
 export interface OrderByItem {
@@ -54,6 +56,7 @@ export interface QueryOptions {
   readonly skip?: number;
   readonly count: boolean;
   readonly skipToken?: string;
+  readonly deltaToken?: string;
   /** Parameter aliases (`@p=…`), name without `@` to raw value. */
   readonly aliases: ReadonlyMap<string, string>;
   /** Options to repeat in a next link: decoded name and value pairs. */
@@ -136,7 +139,9 @@ export function parseQueryOptions(
       );
     }
     values.set(option, value);
-    if (option !== "skiptoken") repeated.push([`$${option}`, value]);
+    if (option !== "skiptoken" && option !== "deltatoken") {
+      repeated.push([`$${option}`, value]);
+    }
   }
 
   return readOptions(values, aliases, repeated, limits);
@@ -175,6 +180,7 @@ function readOptions(
     skip: readCount("skip", text("skip")),
     count: readBoolean("count", text("count")) ?? false,
     skipToken,
+    deltaToken: text("deltatoken"),
     aliases,
     repeated,
   };

@@ -54,8 +54,7 @@ export function encodeSkipToken(
     n: position.sent,
     k: position.keys,
   };
-  const json = JSON.stringify(body);
-  return `${Buffer.from(json).toString("base64url")}.${digest(json)}`;
+  return sealToken(body);
 }
 
 /**
@@ -66,24 +65,39 @@ export function decodeSkipToken(
   token: string,
   fingerprint: string,
 ): PagePosition {
-  const [encoded = "", checksum] = token.split(".");
-  const json = Buffer.from(encoded, "base64url").toString("utf8");
-  if (checksum === undefined || digest(json) !== checksum) {
-    throw invalidToken("it was altered or is not a token from this service");
-  }
-  const body = JSON.parse(json) as TokenBody;
+  const body = openToken(token, "$skiptoken") as Partial<TokenBody>;
   if (body.f !== fingerprint) {
     throw invalidToken(
+      "$skiptoken",
       "it belongs to a request with other query options; " +
         "keep the options of the first request unchanged",
     );
   }
-  return { keys: body.k, sent: body.n };
+  return { keys: body.k ?? [], sent: body.n ?? 0 };
 }
 
-function invalidToken(reason: string) {
+/** Encodes a JSON value as an opaque token with a checksum. */
+export function sealToken(body: unknown): string {
+  const json = JSON.stringify(body);
+  return `${Buffer.from(json).toString("base64url")}.${digest(json)}`;
+}
+
+/** Decodes a sealed token; an edited or foreign token is a 400. */
+export function openToken(token: string, option: string): unknown {
+  const [encoded = "", checksum] = token.split(".");
+  const json = Buffer.from(encoded, "base64url").toString("utf8");
+  if (checksum === undefined || digest(json) !== checksum) {
+    throw invalidToken(
+      option,
+      "it was altered or is not a token from this service",
+    );
+  }
+  return JSON.parse(json) as unknown;
+}
+
+export function invalidToken(option: string, reason: string) {
   return apiErrors.badRequest(
-    `The '$skiptoken' value is invalid: ${reason}. Follow the ` +
-      `@odata.nextLink exactly as returned, or start again without it.`,
+    `The '${option}' value is invalid: ${reason}. Follow the ` +
+      `link exactly as returned, or start again without it.`,
   );
 }

@@ -21,7 +21,7 @@ import { memberByValue, type EnumType } from "../model/enums.ts";
 
 export type ChangeKind = "created" | "updated" | "deleted";
 
-/** One stored version, as its row holds it. */
+/** One stored version, as its row stores it. */
 export interface Version {
   readonly seq: number;
   readonly recordId: string;

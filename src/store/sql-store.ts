@@ -233,6 +233,10 @@ export class SqlStore implements AuditStore {
     return rows.map((row) => ({ ...row, seq: Number(row.seq) }) as Version);
   }
 
+  changePosition(): Promise<ChangePosition> {
+    return this.#dialect.currentPosition(this.#db);
+  }
+
   async delta(request: DeltaRequest): Promise<DeltaPage> {
     const upTo =
       request.upTo ?? (await this.#dialect.currentPosition(this.#db));

@@ -133,6 +133,8 @@ export interface AuditStore {
   transaction<T>(work: (store: AuditStore) => Promise<T>): Promise<T>;
   /** The versions of one record after a version number, oldest first. */
   history(id: string, afterVersion: number, limit: number): Promise<Version[]>;
+  /** The change-stream position that includes every committed change. */
+  changePosition(): Promise<ChangePosition>;
   /** One page of a delta round. */
   delta(request: DeltaRequest): Promise<DeltaPage>;
   /** Checks that the store answers, for the readiness endpoint. */

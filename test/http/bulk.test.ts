@@ -112,22 +112,18 @@ describe("bulk update", () => {
       deviceActionCategory: "single",
       deviceActionDetails: [],
     };
+    const etag: string = response.json.value[0]["@odata.etag"];
+    assert.match(etag, /^W\/"\d+"$/);
     assert.deepEqual(response.json, {
       "@odata.context": `${base}/beta/$metadata#deviceManagement/remoteActionAudits`,
-      value: [
-        { ...entity, "@odata.etag": response.json.value[0]["@odata.etag"] },
-      ],
+      value: [{ ...entity, "@odata.etag": etag }],
     });
-    assert.match(response.json.value[0]["@odata.etag"], /^W\/"\d+"$/);
     const stored = await service.request({
       url: `${collectionUrl}/${encodeURIComponent("String(identifier)")}`,
     });
     assert.equal(stored.status, 200);
     const { "@odata.context": _context, ...storedEntity } = stored.json;
-    assert.deepEqual(storedEntity, {
-      ...entity,
-      "@odata.etag": response.json.value[0]["@odata.etag"],
-    });
+    assert.deepEqual(storedEntity, { ...entity, "@odata.etag": etag });
   });
 
   test("items update, create and delete in order", async () => {

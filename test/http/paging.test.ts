@@ -147,7 +147,7 @@ describe("server-driven paging", () => {
     assert.equal(
       response.json.error.message,
       "The '$skiptoken' value is invalid: it was altered or is not a token " +
-        "from this service. Follow the @odata.nextLink exactly as returned, " +
+        "from this service. Follow the link exactly as returned, " +
         "or start again without it.",
     );
   });
@@ -168,7 +168,7 @@ describe("server-driven paging", () => {
       response.json.error.message,
       "The '$skiptoken' value is invalid: it belongs to a request with " +
         "other query options; keep the options of the first request " +
-        "unchanged. Follow the @odata.nextLink exactly as returned, or " +
+        "unchanged. Follow the link exactly as returned, or " +
         "start again without it.",
     );
   });

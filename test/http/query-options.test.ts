@@ -153,7 +153,7 @@ describe("query options", () => {
       "$foo=1",
       "The query option '$foo' is not supported. Supported options: " +
         "$filter, $search, $select, $orderby, $top, $skip, $count, " +
-        "$expand, $format, $skiptoken.",
+        "$expand, $format, $skiptoken, $deltatoken.",
     );
   });
 
