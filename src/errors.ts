@@ -123,9 +123,14 @@ export const apiErrors = {
         `Send the body as 'Content-Type: application/json'.`,
     ),
 
-  serviceUnavailable: (message: string, retryAfterSeconds: number) =>
+  serviceUnavailable: (
+    message: string,
+    retryAfterSeconds: number,
+    cause?: unknown,
+  ) =>
     new ApiError("ServiceUnavailable", message, {
       headers: { "Retry-After": String(retryAfterSeconds) },
+      cause,
     }),
 
   internal: (cause: unknown) =>

@@ -1,13 +1,26 @@
-/** Opens the store that a `--db` value names. */
-import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
-import type { SqlStore } from "../store/sql-store.ts";
+/** Opens the store that a `--db` value names: a file or a PostgreSQL URL. */
+import type { Logger } from "pino";
 
-export async function openStore(db: string): Promise<SqlStore> {
-  if (/^postgres(ql)?:\/\//i.test(db)) {
-    // TODO: a PostgreSQL store is not implemented yet; only SQLite files work.
-    throw new Error(
-      "PostgreSQL URLs are not supported yet; give a SQLite file path",
-    );
+import { openPostgresStore } from "../store/postgres/postgres-store.ts";
+import type { SqlStore } from "../store/sql-store.ts";
+import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
+
+export interface PostgresSettings {
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+}
+
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+export async function openStore(
+  db: string,
+  logger: Logger,
+  postgres: PostgresSettings,
+): Promise<SqlStore> {
+  if (isPostgresUrl(db)) {
+    return openPostgresStore(db, { ...postgres, maxAttempts: 5, logger });
   }
   return openSqliteStore(db);
 }

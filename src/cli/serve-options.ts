@@ -12,6 +12,7 @@ import {
   type ThrottleSettings,
 } from "../auth/throttle.ts";
 import { defaultLimits, limitVariables, type Limits } from "../settings.ts";
+import type { PostgresSettings } from "./open-store.ts";
 
 export interface ServeOptions {
   /** Folder of the default database file, local keys and certificates. */
@@ -28,7 +29,13 @@ export interface ServeOptions {
   readonly limits: Limits;
   readonly auth: AuthSettings;
   readonly throttle: ThrottleSettings;
+  readonly postgres: PostgresSettings;
 }
+
+export const defaultPostgresSettings: PostgresSettings = {
+  poolSize: 10,
+  statementTimeoutMs: 30_000,
+};
 
 /** Flag name, environment variable and help text of each option. */
 export const serveFlags = {
@@ -43,7 +50,7 @@ export const serveFlags = {
   ],
   db: [
     "RAA_DB",
-    "SQLite database file (default ./data/remote-action-audits.db)",
+    "SQLite file (default <data-dir>/remote-action-audits.db) or postgres:// URL",
   ],
   "public-url": [
     "RAA_PUBLIC_URL",
@@ -82,6 +89,14 @@ export const serveFlags = {
   "auth-algorithms": [
     "RAA_AUTH_ALGORITHMS",
     "accepted signature algorithms, comma-separated (default RS256)",
+  ],
+  "pg-pool-size": [
+    "RAA_PG_POOL_SIZE",
+    "PostgreSQL connections per instance (default 10)",
+  ],
+  "pg-statement-timeout": [
+    "RAA_PG_STATEMENT_TIMEOUT_MS",
+    "milliseconds before PostgreSQL cancels a statement (default 30000)",
   ],
   throttle: [
     "RAA_THROTTLE",
@@ -125,6 +140,8 @@ export function readServeOptions(
       "auth-clock-skew": { type: "string" },
       "auth-algorithms": { type: "string" },
       throttle: { type: "string" },
+      "pg-pool-size": { type: "string" },
+      "pg-statement-timeout": { type: "string" },
     },
   });
   const pick = (flag: keyof typeof serveFlags) => {
@@ -151,6 +168,21 @@ export function readServeOptions(
     limits: readLimits(env),
     auth: readAuth(pick),
     throttle: readThrottle(pick("throttle"), env),
+    postgres: {
+      poolSize: readInteger(
+        "--pg-pool-size",
+        pick("pg-pool-size") ?? String(defaultPostgresSettings.poolSize),
+        1,
+        1000,
+      ),
+      statementTimeoutMs: readInteger(
+        "--pg-statement-timeout",
+        pick("pg-statement-timeout") ??
+          String(defaultPostgresSettings.statementTimeoutMs),
+        1,
+        86_400_000,
+      ),
+    },
   };
   checkCombinations(options);
   return options;

@@ -14,7 +14,8 @@ import {
 import { loadLocalKeys } from "../auth/local-keys.ts";
 import { Throttle } from "../auth/throttle.ts";
 import { buildApp } from "../http/app.ts";
-import { openStore } from "./open-store.ts";
+import { redactUrl } from "../store/postgres/postgres-store.ts";
+import { isPostgresUrl, openStore } from "./open-store.ts";
 import type { ServeOptions } from "./serve-options.ts";
 import { readTlsFiles, selfSignedTls, type TlsFiles } from "./tls.ts";
 
@@ -66,7 +67,7 @@ async function startAuthentication(
 /** Starts the service; resolves once it listens. */
 export async function serve(options: ServeOptions, logger: Logger) {
   const authenticator = await startAuthentication(options, logger);
-  const store = await openStore(options.db);
+  const store = await openStore(options.db, logger, options.postgres);
   const tls = await loadTls(options);
   const app = buildApp({
     store,
@@ -84,7 +85,7 @@ export async function serve(options: ServeOptions, logger: Logger) {
 
   logger.info(
     {
-      db: options.db,
+      db: isPostgresUrl(options.db) ? redactUrl(options.db) : options.db,
       ...(tls === undefined ? {} : { certificate: tls.certPath }),
     },
     "store opened",

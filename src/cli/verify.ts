@@ -8,6 +8,8 @@ import { parseArgs } from "node:util";
 
 import { verifyHistory } from "../store/verify.ts";
 import { openStore } from "./open-store.ts";
+import { createLogger } from "./serve.ts";
+import { defaultPostgresSettings } from "./serve-options.ts";
 import { databaseFileName, defaultDataDir } from "./serve-options.ts";
 
 export const verifyUsage = `usage: remote-action-audits verify [options]
@@ -34,7 +36,8 @@ export async function runVerify(
     env.RAA_DB ??
     env.DATABASE_URL ??
     join(dataDir, databaseFileName);
-  const store = await openStore(db);
+  const logger = createLogger("warn");
+  const store = await openStore(db, logger, defaultPostgresSettings);
   const terminal = process.stderr.isTTY === true;
   try {
     const result = await verifyHistory(store.db, (versions) => {

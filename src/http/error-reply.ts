@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 
 import { ApiError, apiErrors } from "../errors.ts";
 import type { Limits } from "../settings.ts";
+import { isStoreUnavailable } from "../store/unavailable.ts";
 import { errorContentType } from "./graph-headers.ts";
 
 /** Maps an error thrown while serving a request to the ApiError to send. */
@@ -28,8 +29,18 @@ export function toApiError(error: unknown, limits: Limits): ApiError {
         "The request URL is malformed. Percent-encode reserved characters.",
       );
   }
+  if (isStoreUnavailable(error)) {
+    return apiErrors.serviceUnavailable(
+      "The database is not reachable right now. Retry the request later.",
+      storeRetryAfterSeconds,
+      error,
+    );
+  }
   return apiErrors.internal(error);
 }
+
+/** Seconds a client waits before retrying while the database is away. */
+const storeRetryAfterSeconds = 5;
 
 /** Formats a date the way Graph's innerError does: UTC, no zone, no fraction. */
 export function graphErrorDate(date: Date): string {

@@ -61,6 +61,12 @@ export interface StoreDialect {
     db: Kysely<Database>,
     work: (trx: Kysely<Database>) => Promise<T>,
   ): Promise<T>;
+  /**
+   * Serializes writes to the given records until the transaction ends, so
+   * each record's versions are numbered and chained without gaps. Ids come
+   * sorted, so two transactions lock in the same order.
+   */
+  lockRecords(trx: Kysely<Database>, ids: readonly string[]): Promise<void>;
   /** Whether ORDER BY needs explicit NULLS FIRST/LAST to sort nulls low. */
   readonly explicitNullOrder: boolean;
   close(): Promise<void>;
@@ -151,6 +157,7 @@ export class SqlStore implements AuditStore {
     context: WriteContext,
   ): Promise<StoredRecord> {
     return this.#write(async (trx) => {
+      await this.#dialect.lockRecords(trx, [record.id]);
       const existing = await currentRow(trx, record.id);
       if (existing !== undefined) throw apiErrors.duplicateId(record.id);
       return insertRecord(trx, record, context);
@@ -164,6 +171,7 @@ export class SqlStore implements AuditStore {
     ifMatch?: Precondition,
   ): Promise<StoredRecord | undefined> {
     return this.#write(async (trx) => {
+      await this.#dialect.lockRecords(trx, [id]);
       const row = await currentRow(trx, id);
       checkPrecondition(id, row, ifMatch);
       if (row === undefined) return undefined;
@@ -177,6 +185,7 @@ export class SqlStore implements AuditStore {
     ifMatch?: Precondition,
   ): Promise<boolean> {
     return this.#write(async (trx) => {
+      await this.#dialect.lockRecords(trx, [id]);
       const row = await currentRow(trx, id);
       checkPrecondition(id, row, ifMatch);
       if (row === undefined) return false;
@@ -192,7 +201,9 @@ export class SqlStore implements AuditStore {
     const outcomes: BulkOutcome[] = [];
     try {
       await this.#write(async (trx) => {
+        // A retried transaction starts again from the first item.
         outcomes.length = 0;
+        await this.#dialect.lockRecords(trx, lockOrder(operations));
         for (const operation of operations) {
           const outcome = await applyOne(trx, operation, options);
           outcomes.push(outcome);
@@ -289,6 +300,15 @@ export class SqlStore implements AuditStore {
     if (this.#inTransaction) return work(this.#db);
     return this.#dialect.transaction(this.#db, work);
   }
+}
+
+/** The distinct ids a bulk request names, sorted for a stable lock order. */
+function lockOrder(operations: readonly BulkOperation[]): string[] {
+  const ids = new Set<string>();
+  for (const operation of operations) {
+    if (operation.id !== undefined) ids.add(operation.id);
+  }
+  return [...ids].sort();
 }
 
 function storedFromRow(row: RecordRow): StoredRecord {

@@ -9,8 +9,7 @@
  * fetch trusting the generated certificate.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
@@ -36,6 +35,7 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from "./helpers/service-process.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/backend.ts";
 
 const collectionPath = "/deviceManagement/remoteActionAudits";
 const pageSize = 5;
@@ -109,6 +109,7 @@ function seedBody(index: number) {
 }
 
 let directory: string;
+let database: TestDatabase;
 let service: ServiceProcess;
 let localFetch: LocalFetch;
 let client: Client;
@@ -117,10 +118,11 @@ let token: string;
 const seeded: Record<string, unknown>[] = [];
 
 before(async () => {
-  directory = mkdtempSync(join(tmpdir(), "raa-e2e-classic-"));
+  database = await createTestDatabase();
+  directory = database.directory;
   service = await startServiceProcess({
     dataDir: directory,
-    db: join(directory, "audits.db"),
+    db: database.db,
     selfSigned: true,
     env: { RAA_MAX_PAGE_SIZE: String(pageSize) },
   });
@@ -138,7 +140,7 @@ before(async () => {
 
 after(async () => {
   await service?.stop("SIGTERM");
-  rmSync(directory, { recursive: true, force: true });
+  await database.drop();
 });
 
 test("create returns the seeded entities", () => {

@@ -9,9 +9,6 @@
  * fsync reaching the disk.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { createLocalFetch } from "./helpers/local-fetch.ts";
@@ -20,11 +17,13 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from "./helpers/service-process.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/backend.ts";
 
 const collectionPath = "/beta/deviceManagement/remoteActionAudits";
 const localFetch = createLocalFetch();
 
 let directory: string;
+let database: TestDatabase;
 let token: string;
 /** The process the current test talks to. `after` stops it if it still runs. */
 let current: ServiceProcess | undefined;
@@ -39,7 +38,7 @@ interface JsonResponse {
 function start(): Promise<ServiceProcess> {
   return startServiceProcess({
     dataDir: directory,
-    db: join(directory, "audits.db"),
+    db: database.db,
   });
 }
 
@@ -80,7 +79,8 @@ function entityContext(origin: string): string {
 }
 
 before(async () => {
-  directory = mkdtempSync(join(tmpdir(), "raa-e2e-durability-"));
+  database = await createTestDatabase();
+  directory = database.directory;
   current = await start();
   // The first start creates the signing key that the token command reads.
   token = await mintToken(directory);
@@ -88,7 +88,7 @@ before(async () => {
 
 after(async () => {
   await current?.stop("SIGTERM");
-  rmSync(directory, { recursive: true, force: true });
+  await database.drop();
 });
 
 test("create survives SIGKILL after 201", async () => {

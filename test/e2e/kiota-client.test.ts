@@ -10,8 +10,7 @@
  * mapping and paging are the SDK's own.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
@@ -51,6 +50,7 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from "./helpers/service-process.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/backend.ts";
 
 const collectionTemplate =
   "{+baseurl}/deviceManagement/remoteActionAudits" +
@@ -136,16 +136,18 @@ function seedBody(index: number): RemoteActionAudit {
 }
 
 let directory: string;
+let database: TestDatabase;
 let service: ServiceProcess;
 let localFetch: LocalFetch;
 let adapter: RequestAdapter;
 const created: RemoteActionAudit[] = [];
 
 before(async () => {
-  directory = mkdtempSync(join(tmpdir(), "raa-e2e-kiota-"));
+  database = await createTestDatabase();
+  directory = database.directory;
   service = await startServiceProcess({
     dataDir: directory,
-    db: join(directory, "audits.db"),
+    db: database.db,
     selfSigned: true,
   });
   localFetch = createLocalFetch(
@@ -188,7 +190,7 @@ before(async () => {
 
 after(async () => {
   await service?.stop("SIGTERM");
-  rmSync(directory, { recursive: true, force: true });
+  await database.drop();
 });
 
 /** Awaits a request that must fail and returns the thrown ODataError. */

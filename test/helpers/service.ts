@@ -1,8 +1,4 @@
-/** A fresh service on a temporary SQLite file, for in-process tests. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
+/** A fresh service on an empty store of the suite's backend. */
 import type { FastifyInstance, InjectOptions } from "fastify";
 
 import { createAuthenticator } from "../../src/auth/authenticator.ts";
@@ -23,12 +19,13 @@ import {
 } from "../../src/auth/throttle.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { defaultLimits, type Limits } from "../../src/settings.ts";
-import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { SqlStore } from "../../src/store/sql-store.ts";
+import { createTestDatabase, openTestStore } from "./backend.ts";
 
 export interface TestService {
   readonly app: FastifyInstance;
   readonly store: SqlStore;
+  /** The SQLite file or PostgreSQL URL of the store. */
   readonly file: string;
   readonly keys: LocalKeys;
   /** Mints a local token; by default with the ReadWrite delegated scope. */
@@ -64,10 +61,10 @@ export async function startTestService(
   limits: Partial<Limits> = {},
   throttle: Partial<ThrottleSettings> = {},
 ): Promise<TestService> {
-  const directory = mkdtempSync(join(tmpdir(), "raa-test-"));
-  const file = join(directory, "audits.db");
-  const store = await openSqliteStore(file);
-  const keys = await loadLocalKeys(directory, { create: true });
+  const database = await createTestDatabase();
+  const file = database.db;
+  const store = await openTestStore(file);
+  const keys = await loadLocalKeys(database.directory, { create: true });
   const app = buildApp({
     store,
     limits: { ...defaultLimits, ...limits },
@@ -117,7 +114,7 @@ export async function startTestService(
     async close() {
       await app.close();
       await store.close();
-      rmSync(directory, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

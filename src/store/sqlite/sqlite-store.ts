@@ -59,6 +59,9 @@ export const sqliteDialect: StoreDialect = {
     return rows.map((row) => row.recordId);
   },
 
+  // One connection already runs one transaction at a time.
+  async lockRecords() {},
+
   transaction(db, work) {
     return db.transaction().execute(work);
   },
