@@ -7,6 +7,13 @@ import {
   startTestService,
   type TestService,
 } from "../helpers/service.ts";
+import {
+  assertSameRecords,
+  listAll,
+  randomWriter,
+  syncRound,
+  type Copy,
+} from "../helpers/delta-sync.ts";
 
 const writers = 8;
 const writeSeconds = Number(process.env.RAA_TEST_SECONDS ?? "10") / 2;
@@ -46,84 +53,31 @@ describe("delta sync", () => {
     };
   }
 
-  /** Applies one delta round to the copy; returns the next delta link. */
-  async function syncRound(
-    copy: Map<string, Record<string, unknown>>,
-    start: string,
-  ): Promise<string> {
-    let link = start;
-    for (;;) {
-      const page = await send("GET", link);
-      assert.equal(page.status, 200, JSON.stringify(page.json));
-      for (const item of page.json.value) {
-        if (item["@removed"] !== undefined) copy.delete(item.id);
-        else copy.set(item.id, item);
-      }
-      if (page.json["@odata.nextLink"] !== undefined) {
-        link = page.json["@odata.nextLink"];
-        continue;
-      }
-      return page.json["@odata.deltaLink"];
-    }
-  }
-
-  async function writer(index: number, deadline: number) {
-    const mine: string[] = [];
-    let n = 0;
-    while (Date.now() < deadline) {
-      const choice = n++ % 5;
-      if (choice <= 1 || mine.length === 0) {
-        const id = `w${index}-${n}`;
-        const created = await send("POST", collectionUrl, {
-          id,
-          deviceIMEI: "0",
-        });
-        assert.equal(created.status, 201);
-        mine.push(id);
-      } else if (choice <= 3) {
-        const id = mine[n % mine.length] as string;
-        const updated = await send("PATCH", `${collectionUrl}/${id}`, {
-          deviceIMEI: String(n),
-        });
-        assert.equal(updated.status, 200);
-      } else {
-        const id = mine.splice(n % mine.length, 1)[0] as string;
-        const deleted = await send("DELETE", `${collectionUrl}/${id}`);
-        assert.equal(deleted.status, 204);
-      }
-    }
-  }
-
   test("a copy synced during writes equals the full list", async () => {
     for (let i = 0; i < 20; i++) {
       await send("POST", collectionUrl, { id: `seed-${i}` });
     }
-    const copy = new Map<string, Record<string, unknown>>();
+    const copy: Copy = new Map();
     const deadline = Date.now() + writeSeconds * 1000;
     const writing = Promise.all(
-      Array.from({ length: writers }, (_, index) => writer(index, deadline)),
+      Array.from({ length: writers }, (_, index) =>
+        randomWriter(send, `w${index}`, deadline),
+      ),
     );
 
-    let link = await syncRound(copy, `${collectionUrl}/delta`);
+    let link = await syncRound(send, copy, `${collectionUrl}/delta`);
     let rounds = 1;
     while (Date.now() < deadline) {
-      link = await syncRound(copy, link);
+      link = await syncRound(send, copy, link);
       rounds++;
     }
     await writing;
-    await syncRound(copy, link);
+    await syncRound(send, copy, link);
     assert.ok(rounds > 2, `only ${rounds} rounds ran during the writes`);
 
-    const full = new Map<string, Record<string, unknown>>();
-    let next: string | undefined = `${collectionUrl}?$orderby=id`;
-    while (next !== undefined) {
-      const page = await send("GET", next);
-      for (const item of page.json.value) full.set(item.id, item);
-      next = page.json["@odata.nextLink"];
-    }
+    const full = await listAll(send);
     assert.ok(full.size > 20);
-    assert.deepEqual([...copy.keys()].sort(), [...full.keys()].sort());
-    for (const [id, record] of full) assert.deepEqual(copy.get(id), record, id);
+    assertSameRecords(copy, full);
   });
 
   test("delta with select, latest and a tampered token", async () => {

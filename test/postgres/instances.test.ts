@@ -11,6 +11,14 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from "../e2e/helpers/service-process.ts";
+import {
+  assertSameRecords,
+  listAll,
+  randomWriter,
+  syncRound,
+  type Copy,
+  type Send,
+} from "../helpers/delta-sync.ts";
 
 const skip =
   backend === "postgres"
@@ -152,5 +160,41 @@ describe("two instances on one PostgreSQL database", { skip }, () => {
         assert.equal(seen.get(id), value, `record ${id}`);
       }
     }
+  });
+
+  test("delta through both instances misses no change", async () => {
+    /** Sends through one instance; links name the instance that wrote them. */
+    const through =
+      (instance: ServiceProcess): Send =>
+      (method, target, body) => {
+        const path = target.startsWith("http")
+          ? target.slice(new URL(target).origin.length)
+          : target;
+        return send(instance, method, path, body);
+      };
+    const copy: Copy = new Map();
+    const deadline = Date.now() + (seconds / 2) * 1000;
+    const writing = Promise.all(
+      Array.from({ length: clients }, (_, index) =>
+        randomWriter(through(instances[index % 2]!), `d${index}`, deadline),
+      ),
+    );
+
+    let round = 0;
+    let link = await syncRound(
+      through(instances[0]!),
+      copy,
+      `${collectionPath}/delta`,
+    );
+    while (Date.now() < deadline) {
+      round++;
+      link = await syncRound(through(instances[round % 2]!), copy, link);
+    }
+    await writing;
+    link = await syncRound(through(instances[1]!), copy, link);
+    assert.ok(round > 2, `only ${round} rounds ran during the writes`);
+
+    const full = await listAll(through(instances[0]!));
+    assertSameRecords(copy, full);
   });
 });
