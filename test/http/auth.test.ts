@@ -5,7 +5,10 @@ import { after, before, describe, test } from "node:test";
 
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
 
-import { createAuthenticator } from "../../src/auth/authenticator.ts";
+import {
+  createAuthenticator,
+  noAuthentication,
+} from "../../src/auth/authenticator.ts";
 import { defaultAudience, localIssuer } from "../../src/auth/local-keys.ts";
 import { defaultThrottleSettings, Throttle } from "../../src/auth/throttle.ts";
 import { buildApp } from "../../src/http/app.ts";
@@ -268,6 +271,35 @@ describe("authentication and permissions", () => {
       headers: { authorization: "" },
     });
     assert.equal(response.status, 200);
+  });
+});
+
+describe("authentication off", () => {
+  test("service document shows it and requests pass", async () => {
+    const service = await startTestService();
+    const app = buildApp({
+      store: service.store,
+      limits: defaultLimits,
+      authenticator: noAuthentication,
+      throttle: new Throttle(defaultThrottleSettings),
+    });
+    try {
+      const root = await app.inject({ url: "/beta" });
+      assert.equal(root.statusCode, 200);
+      assert.equal(
+        JSON.parse(root.body)["@remoteActionAudits.authentication"],
+        "none",
+      );
+      const created = await app.inject({
+        method: "POST",
+        url: collectionUrl,
+        payload: { id: "open" },
+      });
+      assert.equal(created.statusCode, 201);
+    } finally {
+      await app.close();
+      await service.close();
+    }
   });
 });
 
