@@ -8,10 +8,12 @@ import { apiErrors, quote } from "../errors.ts";
 import {
   findProperty,
   findPropertyIgnoringCase,
-  isSortable,
   qualifiedTypeName,
   type Property,
 } from "../model/entity.ts";
+import type { BoundSortKey } from "./expression/bound.ts";
+import { bindOrderBy } from "./expression/binder.ts";
+import { parseOrderBy } from "./expression/parser.ts";
 import type { Limits } from "../settings.ts";
 
 export type OptionName =
@@ -41,17 +43,14 @@ const optionNames: readonly OptionName[] = [
   "deltatoken",
 ];
 
-export interface OrderByItem {
-  readonly property: Property;
-  readonly descending: boolean;
-}
-
 export interface QueryOptions {
   readonly filter?: string;
   readonly search?: string;
   /** Selected property names; undefined for all (also for `*`). */
   readonly select?: readonly string[];
-  readonly orderBy: readonly OrderByItem[];
+  /** Bound `$orderby` keys; `orderByText` is the option as sent. */
+  readonly orderBy: readonly BoundSortKey[];
+  readonly orderByText?: string;
   readonly top?: number;
   readonly skip?: number;
   readonly count: boolean;
@@ -175,7 +174,8 @@ function readOptions(
     filter: text("filter"),
     search: text("search"),
     select: readSelect(text("select")),
-    orderBy: readOrderBy(text("orderby")),
+    orderBy: readOrderBy(text("orderby"), aliases, limits),
+    orderByText: text("orderby"),
     top,
     skip: readCount("skip", text("skip")),
     count: readBoolean("count", text("count")) ?? false,
@@ -227,28 +227,13 @@ function readSelect(text: string | undefined): string[] | undefined {
   return names;
 }
 
-function readOrderBy(text: string | undefined): OrderByItem[] {
+function readOrderBy(
+  text: string | undefined,
+  aliases: ReadonlyMap<string, string>,
+  limits: Limits,
+): BoundSortKey[] {
   if (text === undefined) return [];
-  return text.split(",").map((item) => {
-    const match = /^\s*(\S+?)(?:\s+(asc|desc))?\s*$/i.exec(item);
-    if (match === null) {
-      throw apiErrors.badRequest(
-        `The '$orderby' item ${quote(item)} is invalid. Use a property ` +
-          `name followed by an optional 'asc' or 'desc'.`,
-      );
-    }
-    const property = resolveProperty(match[1] as string, "$orderby");
-    if (!isSortable(property)) {
-      throw apiErrors.badRequest(
-        `The property '${property.name}' is a collection and cannot be ` +
-          `used in '$orderby'.`,
-      );
-    }
-    return {
-      property,
-      descending: match[2]?.toLowerCase() === "desc",
-    };
-  });
+  return bindOrderBy(parseOrderBy(text, limits), aliases, limits);
 }
 
 /** Resolves a property name of a query option, with a hint on a typo. */

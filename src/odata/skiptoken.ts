@@ -35,7 +35,7 @@ export function optionsFingerprint(options: QueryOptions): string {
     JSON.stringify([
       options.filter ?? null,
       options.search ?? null,
-      options.orderBy.map((o) => [o.property.name, o.descending]),
+      options.orderByText ?? null,
       options.select ?? null,
       options.top ?? null,
       options.skip ?? null,

@@ -7,6 +7,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
 
 import { ApiError, apiErrors } from "../errors.ts";
+import type { ExpressionDialect } from "../sql/expression-dialect.ts";
 import { canonicalFromDate } from "../model/datetime.ts";
 import type { AuditRecord } from "../model/entity.ts";
 import { generateId } from "../model/ids.ts";
@@ -46,6 +47,8 @@ import {
 /** What differs between the SQL databases a store runs on. */
 export interface StoreDialect {
   readonly name: "sqlite" | "postgres";
+  /** How OData expressions become SQL on this database. */
+  readonly expressions: ExpressionDialect;
   /** The change stream position that includes every committed change. */
   currentPosition(db: Kysely<Database>): Promise<ChangePosition>;
   /** Ids of records changed after `since` up to `upTo`, in id order. */
@@ -89,6 +92,10 @@ export class SqlStore implements AuditStore {
     this.#db = db;
     this.#dialect = dialect;
     this.#inTransaction = inTransaction;
+  }
+
+  get expressions(): ExpressionDialect {
+    return this.#dialect.expressions;
   }
 
   /** The Kysely instance, for tests that run queries directly. */

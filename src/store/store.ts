@@ -5,6 +5,7 @@
 import type { Expression, SqlBool } from "kysely";
 
 import type { AuditRecord } from "../model/entity.ts";
+import type { ExpressionDialect } from "../sql/expression-dialect.ts";
 import type { RecordChanges } from "../model/validate.ts";
 import type { Version } from "./history.ts";
 
@@ -99,6 +100,8 @@ export interface DeltaPage {
 }
 
 export interface AuditStore {
+  /** How OData expressions become SQL on this store's database. */
+  readonly expressions: ExpressionDialect;
   get(id: string): Promise<StoredRecord | undefined>;
   list(query: ListQuery): Promise<ListedRecord[]>;
   count(where?: Expression<SqlBool>): Promise<number>;

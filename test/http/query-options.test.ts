@@ -206,7 +206,8 @@ describe("query options", () => {
   test("orderby on the collection property", async () => {
     await assertBadRequest(
       "$orderby=deviceActionDetails",
-      "The property 'deviceActionDetails' is a collection and cannot be used in '$orderby'.",
+      "The collection 'deviceActionDetails' cannot be used as a value. Use " +
+        "'deviceActionDetails/any(d: …)' or 'deviceActionDetails/all(d: …)'.",
     );
   });
 

@@ -9,6 +9,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 
 import { apiErrors } from "../../errors.ts";
+import { postgresExpressions } from "../../sql/dialect/postgres/expression-dialect.ts";
 import { SqlStore, type StoreDialect } from "../sql-store.ts";
 import { versionsTable, type Database } from "../table.ts";
 import { migratePostgres } from "./postgres-migrations.ts";
@@ -93,6 +94,7 @@ export async function openPostgresStore(
 function postgresDialect(options: PostgresOptions): StoreDialect {
   return {
     name: "postgres",
+    expressions: postgresExpressions,
     explicitNullOrder: true,
 
     async currentPosition(db) {

@@ -9,6 +9,10 @@ import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 
+import {
+  registerFunctions,
+  sqliteExpressions,
+} from "../../sql/dialect/sqlite/expression-dialect.ts";
 import { SqlStore, type StoreDialect } from "../sql-store.ts";
 import { versionsTable, type Database } from "../table.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
@@ -24,6 +28,7 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
   connection.pragma("synchronous = FULL");
   connection.pragma("busy_timeout = 5000");
   migrateSqlite(connection);
+  registerFunctions(connection);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingDatabase(connection) }),
   });
@@ -37,6 +42,7 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
  */
 export const sqliteDialect: StoreDialect = {
   name: "sqlite",
+  expressions: sqliteExpressions,
   explicitNullOrder: false,
 
   async currentPosition(db) {
