@@ -123,6 +123,10 @@ export const apiErrors = {
         `Send the body as 'Content-Type: application/json'.`,
     ),
 
+  /** A batch request whose dependency or atomicity group failed. */
+  failedDependency: (message: string) =>
+    new ApiError("FailedDependency", message),
+
   serviceUnavailable: (
     message: string,
     retryAfterSeconds: number,

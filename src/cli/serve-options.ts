@@ -11,6 +11,7 @@ import {
   defaultThrottleSettings,
   type ThrottleSettings,
 } from "../auth/throttle.ts";
+import { parseOrigin } from "../http/cors.ts";
 import { defaultLimits, limitVariables, type Limits } from "../settings.ts";
 import type { PostgresSettings } from "./open-store.ts";
 
@@ -29,6 +30,8 @@ export interface ServeOptions {
   readonly limits: Limits;
   readonly auth: AuthSettings;
   readonly throttle: ThrottleSettings;
+  /** Origins that get CORS headers; empty for none. */
+  readonly corsOrigins: readonly string[];
   readonly postgres: PostgresSettings;
 }
 
@@ -98,6 +101,12 @@ export const serveFlags = {
     "RAA_PG_STATEMENT_TIMEOUT_MS",
     "milliseconds before PostgreSQL cancels a statement (default 30000)",
   ],
+  "cors-origins": [
+    "RAA_CORS_ORIGINS",
+    "browser origins allowed by CORS, comma-separated, such as " +
+      "https://app.example.com, or * for any origin without credentials " +
+      "(default none: no CORS headers)",
+  ],
   throttle: [
     "RAA_THROTTLE",
     "on (default) or off: per-app and per-tenant request limits",
@@ -139,6 +148,7 @@ export function readServeOptions(
       "auth-jwks-url": { type: "string" },
       "auth-clock-skew": { type: "string" },
       "auth-algorithms": { type: "string" },
+      "cors-origins": { type: "string" },
       throttle: { type: "string" },
       "pg-pool-size": { type: "string" },
       "pg-statement-timeout": { type: "string" },
@@ -168,6 +178,7 @@ export function readServeOptions(
     limits: readLimits(env),
     auth: readAuth(pick),
     throttle: readThrottle(pick("throttle"), env),
+    corsOrigins: readCorsOrigins(pick("cors-origins")),
     postgres: {
       poolSize: readInteger(
         "--pg-pool-size",
@@ -269,6 +280,23 @@ function readAuth(
     ),
     jwksUrl,
   };
+}
+
+/** Reads `--cors-origins`: a comma list of origins or `*`. */
+function readCorsOrigins(text: string | undefined): string[] {
+  const items = (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  return items.map((item) => {
+    try {
+      return parseOrigin(item);
+    } catch (error) {
+      throw new UsageError(
+        `invalid --cors-origins: ${(error as Error).message}`,
+      );
+    }
+  });
 }
 
 /** Throttle settings; each limit also has a RAA_THROTTLE_* variable. */

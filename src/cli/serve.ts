@@ -77,6 +77,7 @@ export async function serve(options: ServeOptions, logger: Logger) {
     https: tls,
     authenticator,
     throttle: new Throttle(options.throttle),
+    corsOrigins: options.corsOrigins,
   });
   app.addHook("onClose", async () => {
     await store.close();

@@ -1,7 +1,8 @@
 /**
- * The Fastify application: common Graph headers, raw body capture, one
- * dispatcher for everything under `/beta`, health endpoints and the error
- * handler.
+ * The Fastify application: common Graph headers, CORS, raw body capture,
+ * one dispatcher for everything under `/beta` (also used by the inner
+ * requests of a batch), health endpoints, the OpenAPI description and the
+ * error handler.
  */
 import { randomUUID } from "node:crypto";
 
@@ -13,25 +14,35 @@ import Fastify, {
   type FastifyServerOptions,
 } from "fastify";
 
-import { anonymousPrincipal } from "../auth/principal.ts";
-import { checkPermission } from "../auth/permissions.ts";
-import { apiErrors } from "../errors.ts";
-import { checkAccept } from "./accept.ts";
-import type { Method, RouteContext, Services } from "./context.ts";
-import { sendError, toApiError } from "./error-reply.ts";
-import { odataVersion } from "./graph-headers.ts";
-import { baseUrl } from "./links.ts";
-import { parsePrefer } from "./prefer.ts";
+import { apiErrors, type ApiError } from "../errors.ts";
+import type { Services } from "./context.ts";
+import { corsHeaders, preflightHeaders } from "./cors.ts";
 import {
-  allowedMethods,
-  resolveHistoryResource,
-  resolveResource,
-  type Resource,
-} from "./router.ts";
+  checkUrlLength,
+  dispatchRequest,
+  logCompleted,
+  pathOf,
+  type Resolver,
+} from "./dispatch.ts";
+import { sendError, toApiError } from "./error-reply.ts";
+import {
+  ApiReply,
+  apiRequestOf,
+  commonHeaders,
+  sendReply,
+} from "./exchange.ts";
+import { baseUrl } from "./links.ts";
+import { buildOpenApiDocument } from "./openapi/openapi-document.ts";
+import { resolveHistoryResource, resolveResource } from "./router.ts";
 
-export interface AppOptions extends Services {
+export interface AppOptions extends Omit<Services, "log"> {
   /** Fastify's logger setting: a pino instance, options, or false. */
   readonly logger?: FastifyServerOptions["loggerInstance"] | boolean;
+  /**
+   * Origins that get CORS headers, normalized by `parseOrigin`; `*` allows
+   * any origin without credentials. None by default: no CORS headers.
+   */
+  readonly corsOrigins?: readonly string[];
   readonly https?: {
     readonly key: string | Buffer;
     readonly cert: string | Buffer;
@@ -40,13 +51,6 @@ export interface AppOptions extends Services {
 
 /** Builds the application; the caller listens or injects requests. */
 export function buildApp(options: AppOptions): FastifyInstance {
-  const services: Services = {
-    store: options.store,
-    limits: options.limits,
-    publicUrl: options.publicUrl,
-    authenticator: options.authenticator,
-    throttle: options.throttle,
-  };
   const app = Fastify({
     ...(typeof options.logger === "object"
       ? { loggerInstance: options.logger }
@@ -61,46 +65,41 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.limits.maxBodyBytes,
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+  const services: Services = {
+    store: options.store,
+    limits: options.limits,
+    publicUrl: options.publicUrl,
+    authenticator: options.authenticator,
+    throttle: options.throttle,
+    log: app.log,
+  };
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) =>
     done(null, body),
   );
 
+  const corsOrigins = options.corsOrigins ?? [];
   app.addHook("onRequest", async (request, reply) => {
-    const clientRequestId = request.headers["client-request-id"];
-    reply.header("request-id", request.id);
-    reply.header(
-      "client-request-id",
-      typeof clientRequestId === "string" ? clientRequestId : request.id,
-    );
-    reply.header("OData-Version", odataVersion);
-    if (request.url.length > services.limits.maxUrlLength) {
-      throw apiErrors.badRequest(
-        `The request URL has ${request.url.length} characters, more than ` +
-          `the maxUrlLength setting (${services.limits.maxUrlLength}).`,
-      );
+    reply.headers(commonHeaders(apiRequestOf(request)));
+    // CORS headers come first so that a browser can read every error too.
+    if (corsOrigins.length > 0 && applyCors(corsOrigins, request, reply)) {
+      return reply.code(204).headers(preflightHeaders()).send();
     }
+    checkUrlLength(request.url, services);
+    return undefined;
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime),
-      },
-      "request completed",
-    );
+    logCompleted(request.log, request, reply.statusCode, reply.elapsedTime);
   });
 
   app.setErrorHandler((error, request, reply) =>
-    sendError(request, reply, toApiError(error, services.limits)),
+    sendFastifyError(reply, request, toApiError(error, services.limits)),
   );
   app.setNotFoundHandler((request, reply) => {
     const [segment = ""] = pathOf(request.url).split("/").filter(Boolean);
-    sendError(request, reply, apiErrors.segmentNotFound(segment));
+    sendFastifyError(reply, request, apiErrors.segmentNotFound(segment));
   });
 
   app.get("/healthz", async (_request, reply) =>
@@ -116,95 +115,69 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.type("application/json").send({ status: "ready" });
   });
 
+  // The OpenAPI description lives outside /beta and needs no token, like
+  // $metadata, so that tools can read it before they have one.
+  app.get("/openapi.json", async (request, reply) => {
+    const document = buildOpenApiDocument(baseUrl(request, services.publicUrl));
+    return reply.type("application/json").send(JSON.stringify(document));
+  });
+
   const dispatch = (request: FastifyRequest, reply: FastifyReply) =>
-    dispatchRequest(services, request, reply, "/beta", resolveResource);
+    dispatchHttp(services, request, reply, "/beta", resolveResource);
   app.all("/beta", dispatch);
   app.all("/beta/*", dispatch);
   // The version history lives outside /beta so it never collides with Graph.
   app.all("/history/*", (request, reply) =>
-    dispatchRequest(
-      services,
-      request,
-      reply,
-      "/history",
-      resolveHistoryResource,
-    ),
+    dispatchHttp(services, request, reply, "/history", resolveHistoryResource),
   );
   return app;
 }
 
-function pathOf(url: string): string {
-  const question = url.indexOf("?");
-  return question < 0 ? url : url.slice(0, question);
-}
-
-/**
- * Resolves the resource of a request under `prefix`, then authenticates,
- * authorizes and throttles it before its handler runs.
- */
-async function dispatchRequest(
+/** Runs a request that came over HTTP through the shared dispatch path. */
+async function dispatchHttp(
   services: Services,
   request: FastifyRequest,
   reply: FastifyReply,
   prefix: string,
-  resolve: (segments: readonly string[]) => Resource,
-): Promise<unknown> {
-  const url = request.url;
-  const question = url.indexOf("?");
-  const path = pathOf(url);
-  const segments = path
-    .slice(prefix.length)
-    .split("/")
-    .filter((segment) => segment !== "")
-    .map(decodeSegment);
-
-  const resource = resolve(segments);
-  const operation = resource.methods[request.method as Method];
-  if (operation === undefined) {
-    throw apiErrors.methodNotAllowed(
-      request.method,
-      path,
-      allowedMethods(resource),
-    );
-  }
-
-  let principal = anonymousPrincipal;
-  if (operation.access !== "anonymous") {
-    principal = await services.authenticator.authenticate(
-      request.headers.authorization,
-      request.log,
-    );
-    checkPermission(principal, operation.access);
-    services.throttle.take(principal, operation.access);
-    if (!principal.anonymous) {
-      request.log = request.log.child({
-        subject: principal.subject,
-        appId: principal.appId,
-      });
-    }
-  }
-
-  checkAccept(request.headers.accept, resource.produces);
-  const context: RouteContext = {
-    request,
-    reply,
-    services,
-    prefer: parsePrefer(request.headers.prefer),
-    base: baseUrl(request, services.publicUrl),
-    query: question < 0 ? "" : url.slice(question + 1),
-    receivedAt: new Date(),
-    principal,
-  };
-  return operation.run(context);
+  resolve: Resolver,
+): Promise<FastifyReply> {
+  const apiRequest = apiRequestOf(request);
+  const result = await dispatchRequest(services, apiRequest, prefix, resolve);
+  // The completion line then carries the caller that dispatch added.
+  request.log = apiRequest.log;
+  return sendReply(reply, result);
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw apiErrors.badRequest(
-      `The path segment '${segment}' has an invalid percent-encoding. ` +
-        `Encode '%' as '%25'.`,
-    );
-  }
+/** Sends an error that Fastify raised before or outside dispatch. */
+function sendFastifyError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  error: ApiError,
+): FastifyReply {
+  const apiRequest = apiRequestOf(request);
+  const result = new ApiReply().headers(commonHeaders(apiRequest));
+  return sendReply(reply, sendError(apiRequest, result, error));
+}
+
+/**
+ * Adds CORS headers for an allowed Origin and returns whether the request is
+ * its preflight (`OPTIONS` with `Access-Control-Request-Method`), which the
+ * caller answers with 204. Requests from other origins get no CORS headers
+ * and are served as usual.
+ */
+function applyCors(
+  allowedOrigins: readonly string[],
+  request: FastifyRequest,
+  reply: FastifyReply,
+): boolean {
+  const origin = request.headers.origin;
+  if (typeof origin !== "string") return false;
+  reply.header("Vary", "Origin");
+  const headers = corsHeaders(allowedOrigins, origin);
+  if (headers === undefined) return false;
+  reply.headers(headers);
+  return (
+    request.method === "OPTIONS" &&
+    request.headers["access-control-request-method"] !== undefined
+  );
 }

@@ -1,11 +1,12 @@
 /** What every route handler receives. */
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger } from "fastify";
 
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Throttle } from "../auth/throttle.ts";
 import type { Limits } from "../settings.ts";
 import type { AuditStore } from "../store/store.ts";
+import type { ApiReply, ApiRequest } from "./exchange.ts";
 import type { Preferences } from "./prefer.ts";
 
 /** Long-lived parts shared by all requests. */
@@ -16,11 +17,13 @@ export interface Services {
   readonly publicUrl?: string;
   readonly authenticator: Authenticator;
   readonly throttle: Throttle;
+  /** The application logger; each request logs through a child of it. */
+  readonly log: FastifyBaseLogger;
 }
 
 export interface RouteContext {
-  readonly request: FastifyRequest;
-  readonly reply: FastifyReply;
+  readonly request: ApiRequest;
+  readonly reply: ApiReply;
   readonly services: Services;
   readonly prefer: Preferences;
   /** Base URL of absolute links, without a trailing slash. */

@@ -3,11 +3,14 @@
  * format. Client mistakes that Fastify detects itself are mapped here too,
  * so no client mistake becomes a 500.
  */
-import type { FastifyReply, FastifyRequest } from "fastify";
-
 import { ApiError, apiErrors } from "../errors.ts";
 import type { Limits } from "../settings.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
+import {
+  clientRequestIdOf,
+  type ApiReply,
+  type ApiRequest,
+} from "./exchange.ts";
 import { errorContentType } from "./graph-headers.ts";
 
 /** Maps an error thrown while serving a request to the ApiError to send. */
@@ -68,10 +71,10 @@ export function errorBody(
 
 /** Logs an error (5xx at error level with its cause, 4xx at info) and sends it. */
 export function sendError(
-  request: FastifyRequest,
-  reply: FastifyReply,
+  request: ApiRequest,
+  reply: ApiReply,
   error: ApiError,
-): FastifyReply {
+): ApiReply {
   if (error.status >= 500) {
     request.log.error(
       { err: error.cause ?? error, code: error.code },
@@ -83,20 +86,14 @@ export function sendError(
       "request rejected",
     );
   }
-  const clientRequestId = String(
-    reply.getHeader("client-request-id") ?? request.id,
-  );
+  const body = errorBody(error, request.id, clientRequestIdOf(request));
   return (
     reply
       .code(error.status)
       .headers(error.headers)
-      .header("content-type", errorContentType)
+      .header("Content-Type", errorContentType)
       // A Buffer, because Fastify appends "; charset=utf-8" to string bodies
       // and Graph sends the bare media type.
-      .send(
-        Buffer.from(
-          JSON.stringify(errorBody(error, request.id, clientRequestId)),
-        ),
-      )
+      .send(Buffer.from(JSON.stringify(body)))
   );
 }

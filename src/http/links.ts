@@ -1,13 +1,14 @@
 /** Absolute URLs in responses: context URLs, next links and Location. */
-import type { FastifyRequest } from "fastify";
-
 export const collectionPath = "deviceManagement/remoteActionAudits";
 
 /**
  * The base URL of the service: the configured public URL, or the scheme and
  * host the request came to. Graph clients follow only absolute links.
  */
-export function baseUrl(request: FastifyRequest, publicUrl?: string): string {
+export function baseUrl(
+  request: { readonly protocol: string; readonly host: string },
+  publicUrl?: string,
+): string {
   if (publicUrl !== undefined) return publicUrl.replace(/\/+$/, "");
   return `${request.protocol}://${request.host}`;
 }

@@ -1,27 +1,44 @@
 /** Helpers that send Graph data responses. */
-import type { FastifyReply } from "fastify";
-
 import type { StoredRecord, WriteContext } from "../store/store.ts";
 import { toGraphJson } from "../model/serialize.ts";
 import type { RouteContext } from "./context.ts";
+import type { ApiReply } from "./exchange.ts";
 import { dataContentType } from "./graph-headers.ts";
 import { contextUrl } from "./links.ts";
 
 export function sendData(
-  reply: FastifyReply,
+  reply: ApiReply,
   status: number,
   body: unknown,
-): FastifyReply {
+): ApiReply {
   return reply.code(status).type(dataContentType).send(JSON.stringify(body));
 }
 
 /** Adds one applied preference to the `Preference-Applied` header. */
-export function applyPreference(reply: FastifyReply, preference: string): void {
+export function applyPreference(reply: ApiReply, preference: string): void {
   const current = reply.getHeader("Preference-Applied");
   const value =
     current === undefined ? preference : `${String(current)}, ${preference}`;
   reply.header("Preference-Applied", value);
 }
+
+/**
+ * Tells whether record JSON shows enum members added after
+ * `unknownFutureValue` (Graph's evolvable enums). Call it while building a
+ * body that carries records: the preference is then applied, and named
+ * once in `Preference-Applied`.
+ */
+export function includeUnknownEnumMembers(context: RouteContext): boolean {
+  if (!context.prefer.includeUnknownEnumMembers) return false;
+  const applied = context.reply.getHeader("Preference-Applied") ?? "";
+  const names = applied.split(",").map((name) => name.trim());
+  if (!names.includes(unknownEnumMembersPreference)) {
+    applyPreference(context.reply, unknownEnumMembersPreference);
+  }
+  return true;
+}
+
+const unknownEnumMembersPreference = "include-unknown-enum-members";
 
 /** The JSON of one record as a single-entity response body. */
 export function entityBody(
@@ -33,7 +50,7 @@ export function entityBody(
     "@odata.context": contextUrl(context.base, { select, entity: true }),
     ...toGraphJson(stored.record, {
       select,
-      includeUnknownEnumMembers: context.prefer.includeUnknownEnumMembers,
+      includeUnknownEnumMembers: includeUnknownEnumMembers(context),
       etag: stored.etag,
     }),
   };
@@ -44,7 +61,7 @@ export function sendWritten(
   context: RouteContext,
   status: number,
   stored: StoredRecord,
-): FastifyReply {
+): ApiReply {
   const { reply, prefer } = context;
   reply.header("ETag", stored.etag);
   if (prefer.returnMinimal) {

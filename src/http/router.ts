@@ -5,6 +5,7 @@
 import { apiErrors } from "../errors.ts";
 import type { Access } from "../auth/permissions.ts";
 import type { Handler, Method } from "./context.ts";
+import { runBatch } from "./routes/batch.ts";
 import { applyBulkUpdate } from "./routes/bulk.ts";
 import {
   countRecords,
@@ -17,10 +18,14 @@ import { getHistory } from "./routes/history.ts";
 import { getMetadata } from "./routes/metadata.ts";
 import { getServiceDocument } from "./routes/root.ts";
 
-/** A handler and the permission it needs; "anonymous" needs no token. */
+/**
+ * A handler and the permission it needs. "anonymous" needs no token;
+ * "authenticated" needs a valid token but no permission, and is not
+ * throttled (the batch envelope, whose inner requests are).
+ */
 export interface Operation {
   readonly run: Handler;
-  readonly access: Access | "anonymous";
+  readonly access: Access | "anonymous" | "authenticated";
 }
 
 export interface Resource {
@@ -45,7 +50,14 @@ const serviceRootResource: Resource = {
 const metadataResource: Resource = {
   // Graph serves $metadata without a token, and code generators rely on it.
   methods: { GET: { run: getMetadata, access: "anonymous" } },
-  produces: ["application/xml"],
+  produces: ["application/xml", "application/json"],
+};
+
+const batchResource: Resource = {
+  methods: {
+    POST: { run: (context) => runBatch(context), access: "authenticated" },
+  },
+  produces: json,
 };
 
 const collectionResource: Resource = {
@@ -87,6 +99,7 @@ export function resolveResource(segments: readonly string[]): Resource {
   const [first, second, third, fourth] = segments;
   if (first === undefined) return serviceRootResource;
   if (first === "$metadata" && second === undefined) return metadataResource;
+  if (first === "$batch" && second === undefined) return batchResource;
   if (first !== "deviceManagement") throw apiErrors.segmentNotFound(first);
   if (second === undefined) {
     // NOTE: the deviceManagement singleton has no properties of its own

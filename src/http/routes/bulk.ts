@@ -25,7 +25,12 @@ import { readEntityTags } from "../preconditions.ts";
 import { readJsonBody } from "../body.ts";
 import type { RouteContext } from "../context.ts";
 import { contextUrl } from "../links.ts";
-import { applyPreference, sendData, writeContext } from "../reply.ts";
+import {
+  applyPreference,
+  includeUnknownEnumMembers,
+  sendData,
+  writeContext,
+} from "../reply.ts";
 
 /** A bulk item after validation, or the error that rejects it. */
 type ItemPlan =
@@ -223,7 +228,7 @@ function resultJson(context: RouteContext, result: ItemResult): unknown {
     case "created":
     case "updated":
       return toGraphJson(result.stored.record, {
-        includeUnknownEnumMembers: context.prefer.includeUnknownEnumMembers,
+        includeUnknownEnumMembers: includeUnknownEnumMembers(context),
         etag: result.stored.etag,
       });
     case "deleted":

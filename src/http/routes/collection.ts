@@ -17,6 +17,7 @@ import type { RouteContext } from "../context.ts";
 import { contextUrl, entityUrl, nextLink } from "../links.ts";
 import {
   applyPreference,
+  includeUnknownEnumMembers,
   sendData,
   sendWritten,
   writeContext,
@@ -26,8 +27,9 @@ import {
 export async function listRecords(context: RouteContext) {
   const { services, prefer, reply } = context;
   const options = parseQueryOptions(context.query, services.limits);
-  const where = compileWhere(options);
-  const orderBy = compileSortKeys(options);
+  const expressions = services.store.expressions;
+  const where = compileWhere(options, services.limits, expressions);
+  const orderBy = compileSortKeys(options, expressions);
   const fingerprint = optionsFingerprint(options);
   const position =
     options.skipToken === undefined
@@ -74,7 +76,7 @@ export async function listRecords(context: RouteContext) {
   }
   const output = {
     select: options.select,
-    includeUnknownEnumMembers: prefer.includeUnknownEnumMembers,
+    includeUnknownEnumMembers: includeUnknownEnumMembers(context),
   };
   body.value = page.map((row) =>
     toGraphJson(row.record, { ...output, etag: row.etag }),
@@ -89,7 +91,12 @@ export async function countRecords(context: RouteContext) {
     "filter",
     "search",
   ]);
-  const count = await services.store.count(compileWhere(options));
+  const where = compileWhere(
+    options,
+    services.limits,
+    services.store.expressions,
+  );
+  const count = await services.store.count(where);
   return reply.code(200).type("text/plain;charset=utf-8").send(String(count));
 }
 
@@ -107,6 +114,9 @@ export async function createRecord(context: RouteContext) {
 
   const stored = await services.store.create(record, writeContext(context));
   context.request.log.info({ recordId: id }, "record created");
-  reply.header("Location", entityUrl(context.base, id));
+  const url = entityUrl(context.base, id);
+  reply.header("Location", url);
+  // OData 4.0 requires OData-EntityId on a 204 response to a create.
+  if (context.prefer.returnMinimal) reply.header("OData-EntityId", url);
   return sendWritten(context, 201, stored);
 }

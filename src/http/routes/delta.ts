@@ -16,7 +16,11 @@ import { invalidToken, openToken, sealToken } from "../../odata/skiptoken.ts";
 import type { ChangePosition, DeltaItem } from "../../store/store.ts";
 import type { RouteContext } from "../context.ts";
 import { collectionPath, serviceRoot } from "../links.ts";
-import { applyPreference, sendData } from "../reply.ts";
+import {
+  applyPreference,
+  includeUnknownEnumMembers,
+  sendData,
+} from "../reply.ts";
 
 /** The state a delta or next link carries. */
 interface DeltaState {
@@ -138,7 +142,7 @@ function itemJson(
   }
   return toGraphJson(item.record, {
     select,
-    includeUnknownEnumMembers: context.prefer.includeUnknownEnumMembers,
+    includeUnknownEnumMembers: includeUnknownEnumMembers(context),
     etag: item.etag,
   });
 }
