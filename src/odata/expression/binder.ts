@@ -670,7 +670,7 @@ function bindCall(node: CallNode, scope: Scope): BoundNode {
 
 function describeArity(signature: Signature): string {
   const { required } = signature;
-  const most = signature.args.length;
-  if (required === most) return `${most} argument${most === 1 ? "" : "s"}`;
-  return `${required} to ${most} arguments`;
+  const max = signature.args.length;
+  if (required === max) return `${max} argument${max === 1 ? "" : "s"}`;
+  return `${required} to ${max} arguments`;
 }

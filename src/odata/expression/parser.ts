@@ -1,7 +1,7 @@
 /**
  * A recursive-descent parser for OData 4.01 common expressions, as used by
- * `$filter` and `$orderby`. It knows the grammar only; names are resolved
- * by the binder. Operator precedence, lowest first (OData URL conventions,
+ * `$filter` and `$orderby`. It checks the grammar only, and the binder resolves
+ * names. Operator precedence, lowest first (OData URL conventions,
  * section 5.1.1.16): or, and, eq ne, gt ge lt le has in, add sub,
  * mul div divby mod, not and negation, then primary expressions.
  */

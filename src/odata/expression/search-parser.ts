@@ -1,7 +1,7 @@
 /**
  * The `$search` grammar of OData 4.01: words, "phrases", AND, OR, NOT and
  * parentheses; juxtaposition means AND. NOT binds tightest, then AND, then
- * OR. A keyword that cannot be an operator where it stands is a word, so
+ * OR. A keyword that cannot be an operator in its place is a word, so
  * `$search=OR` searches for "OR". A value in single quotes is one term, as
  * the 4.01 grammar allows for search text that is not an expression.
  */
