@@ -20,7 +20,9 @@ import {
   type ChangeKind,
   type Version,
 } from "./history.ts";
+import { writeBulk, type ReserveSequence } from "./bulk-writer.ts";
 import { afterCondition } from "./keyset.ts";
+import { checkPrecondition } from "./preconditions.ts";
 import type {
   AuditStore,
   BulkOperation,
@@ -70,13 +72,12 @@ export interface StoreDialect {
    * sorted, so two transactions lock in the same order.
    */
   lockRecords(trx: Kysely<Database>, ids: readonly string[]): Promise<void>;
+  /** Reserves ascending sequence numbers for version rows of a bulk write. */
+  readonly reserveSequence: ReserveSequence;
   /** Whether ORDER BY needs explicit NULLS FIRST/LAST to sort nulls low. */
   readonly explicitNullOrder: boolean;
   close(): Promise<void>;
 }
-
-/** Thrown inside a transaction to roll it back without an error. */
-class Rollback extends Error {}
 
 export class SqlStore implements AuditStore {
   readonly #db: Kysely<Database>;
@@ -180,7 +181,7 @@ export class SqlStore implements AuditStore {
     return this.#write(async (trx) => {
       await this.#dialect.lockRecords(trx, [id]);
       const row = await currentRow(trx, id);
-      checkPrecondition(id, row, ifMatch);
+      checkPrecondition(id, currentTag(row), ifMatch);
       if (row === undefined) return undefined;
       return updateRecord(trx, row, changes, context);
     });
@@ -194,7 +195,7 @@ export class SqlStore implements AuditStore {
     return this.#write(async (trx) => {
       await this.#dialect.lockRecords(trx, [id]);
       const row = await currentRow(trx, id);
-      checkPrecondition(id, row, ifMatch);
+      checkPrecondition(id, currentTag(row), ifMatch);
       if (row === undefined) return false;
       await deleteRecord(trx, id, context);
       return true;
@@ -205,27 +206,12 @@ export class SqlStore implements AuditStore {
     operations: readonly BulkOperation[],
     options: { readonly continueOnError: boolean } & WriteContext,
   ): Promise<BulkOutcome[]> {
-    const outcomes: BulkOutcome[] = [];
-    try {
-      await this.#write(async (trx) => {
-        // A retried transaction starts again from the first item.
-        outcomes.length = 0;
-        await this.#dialect.lockRecords(trx, lockOrder(operations));
-        for (const operation of operations) {
-          const outcome = await applyOne(trx, operation, options);
-          outcomes.push(outcome);
-          if (outcome.kind === "failed" && !options.continueOnError) {
-            throw new Rollback();
-          }
-        }
-      });
-    } catch (error) {
-      if (!(error instanceof Rollback)) throw error;
-    }
-    // NOTE: inside transaction() the failed bulk's earlier items stay in the
-    // enclosing transaction; its caller fails the request, which rolls that
-    // transaction back.
-    return outcomes;
+    // NOTE: inside transaction() a failed atomic bulk writes nothing, and its
+    // caller fails the request, which rolls the enclosing transaction back.
+    return this.#write(async (trx) => {
+      await this.#dialect.lockRecords(trx, lockOrder(operations));
+      return writeBulk(trx, operations, options, this.#dialect.reserveSequence);
+    });
   }
 
   async transaction<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
@@ -318,6 +304,13 @@ function lockOrder(operations: readonly BulkOperation[]): string[] {
   return [...ids].sort();
 }
 
+/** The ETag of a row for precondition checks; undefined when absent. */
+function currentTag(row: RecordRow | undefined) {
+  return row === undefined
+    ? undefined
+    : { etag: etagOf(Number(row.changeSeq)) };
+}
+
 function storedFromRow(row: RecordRow): StoredRecord {
   return { record: recordFromRow(row), etag: etagOf(Number(row.changeSeq)) };
 }
@@ -328,33 +321,6 @@ function currentRow(trx: Kysely<Database>, id: string) {
     .selectAll()
     .where("id", "=", id)
     .executeTakeFirst();
-}
-
-/**
- * Checks `If-Match`: `*` needs the record to exist, a list needs one of its
- * ETags to match (weak comparison, RFC 9110 section 13.1.1).
- */
-function checkPrecondition(
-  id: string,
-  row: RecordRow | undefined,
-  ifMatch: Precondition,
-): void {
-  if (ifMatch === undefined) return;
-  if (row === undefined) {
-    throw new ApiError(
-      "PreconditionFailed",
-      `If-Match failed: no remoteActionAudit has the id '${id}'.`,
-    );
-  }
-  if (ifMatch === "*") return;
-  const current = etagOf(Number(row.changeSeq));
-  const bare = (tag: string) => tag.replace(/^W\//, "");
-  if (ifMatch.some((tag) => bare(tag) === bare(current))) return;
-  throw new ApiError(
-    "PreconditionFailed",
-    `If-Match failed: the record '${id}' has the ETag ${current}, not ` +
-      `${ifMatch.join(", ")}. Read it again and retry with the new ETag.`,
-  );
 }
 
 async function insertRecord(
@@ -429,47 +395,4 @@ async function appendVersion(
     .returning("seq")
     .executeTakeFirstOrThrow();
   return Number(inserted.seq);
-}
-
-async function applyOne(
-  trx: Kysely<Database>,
-  operation: BulkOperation,
-  context: WriteContext,
-): Promise<BulkOutcome> {
-  try {
-    return await applyOperation(trx, operation, context);
-  } catch (error) {
-    // Precondition failures belong to the item; other errors end the request.
-    if (error instanceof ApiError) return { kind: "failed", error };
-    throw error;
-  }
-}
-
-async function applyOperation(
-  trx: Kysely<Database>,
-  operation: BulkOperation,
-  context: WriteContext,
-): Promise<BulkOutcome> {
-  const id = operation.id ?? generateId(context.receivedAt.getTime());
-  const row = await currentRow(trx, id);
-  checkPrecondition(id, row, operation.ifMatch);
-
-  if (operation.kind === "delete") {
-    if (row === undefined) {
-      return { kind: "failed", error: apiErrors.recordNotFound(id) };
-    }
-    await deleteRecord(trx, id, context);
-    return { kind: "deleted", id };
-  }
-  if (row === undefined) {
-    const record = withDefaults(operation.changes, id, context.receivedAt);
-    return {
-      kind: "created",
-      stored: await insertRecord(trx, record, context),
-    };
-  }
-  return {
-    kind: "updated",
-    stored: await updateRecord(trx, row, operation.changes, context),
-  };
 }

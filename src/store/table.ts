@@ -65,3 +65,11 @@ export const indexedProperties = [
   "managedDeviceId",
   "initiatedByUserPrincipalName",
 ] as const;
+
+/**
+ * Serves `$filter=actionState eq …&$orderby=requestDateTime desc` from the
+ * index alone, so its cost does not grow with the table.
+ */
+export const stateByTimeIndex =
+  `CREATE INDEX ${recordsTable}_actionState_requestDateTime ` +
+  `ON ${recordsTable} ("actionState", "requestDateTime", "id")`;

@@ -7,7 +7,12 @@
 import type { PoolClient } from "pg";
 
 import { properties, type Property } from "../../model/entity.ts";
-import { indexedProperties, recordsTable, versionsTable } from "../table.ts";
+import {
+  indexedProperties,
+  recordsTable,
+  stateByTimeIndex,
+  versionsTable,
+} from "../table.ts";
 
 /** Key of the advisory lock that serializes migrations across instances. */
 const migrationLockKey = 727_401_311;
@@ -59,6 +64,8 @@ const migrations: readonly string[] = [
     )`,
     `CREATE INDEX ${versionsTable}_txid ON ${versionsTable} ("txid")`,
   ].join(";\n"),
+  // 2: the index of the most common list, a state's newest records.
+  stateByTimeIndex,
 ];
 
 export const latestSchemaVersion = migrations.length;

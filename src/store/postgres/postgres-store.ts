@@ -124,6 +124,14 @@ function postgresDialect(options: PostgresOptions): StoreDialect {
         order by position`.execute(trx);
     },
 
+    async reserveSequence(trx, count) {
+      if (count === 0) return [];
+      const result = await sql<{ seq: string }>`
+        select nextval(pg_get_serial_sequence(${versionsTable}, 'seq')) as seq
+        from generate_series(1, ${count})`.execute(trx);
+      return result.rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    },
+
     async transaction(db, work) {
       for (let attempt = 1; ; attempt++) {
         try {

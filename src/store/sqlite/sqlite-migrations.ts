@@ -10,6 +10,7 @@ import { canonicalFromDate } from "../../model/datetime.ts";
 import { snapshotText, versionHash } from "../history.ts";
 import {
   indexedProperties,
+  stateByTimeIndex,
   recordFromRow,
   recordsTable,
   versionsTable,
@@ -65,6 +66,10 @@ const migrations: readonly ((connection: Sqlite.Database) => void)[] = [
       `ALTER TABLE ${recordsTable} ADD COLUMN "changeSeq" INTEGER NOT NULL DEFAULT 0`,
     );
     backfillVersions(connection);
+  },
+  // 3: the index of the most common list, a state's newest records.
+  (connection) => {
+    connection.exec(stateByTimeIndex);
   },
 ];
 

@@ -68,6 +68,16 @@ export const sqliteDialect: StoreDialect = {
   // One connection already runs one transaction at a time.
   async lockRecords() {},
 
+  // AUTOINCREMENT keeps the highest seq ever used in sqlite_sequence, and
+  // rows inserted with explicit higher values move it on.
+  async reserveSequence(trx, count) {
+    const result = await sql<{ seq: number }>`
+      select coalesce(max(seq), 0) as seq from sqlite_sequence
+      where name = ${versionsTable}`.execute(trx);
+    const base = Number(result.rows[0]?.seq ?? 0);
+    return Array.from({ length: count }, (_, index) => base + index + 1);
+  },
+
   transaction(db, work) {
     return db.transaction().execute(work);
   },
