@@ -175,8 +175,16 @@ describe("filter binding errors", () => {
       "The date and time 2024-02-30T00:00:00Z is outside the supported range: use a valid date in years 0001 to 9999 with at most 7 fractional digits.",
     ],
     [
-      "requestDateTime gt duration'P1D'",
-      "Edm.Duration values such as duration'P1D' are not supported, because no property of 'microsoft.graph.remoteActionAudit' is a duration.",
+      "requestDateTime add duration'P1D' gt now()",
+      "'add' with a duration works only as <date and time literal or now()> add or sub <duration literal>, such as now() sub duration'P7D'.",
+    ],
+    [
+      "requestDateTime gt now() sub duration'7 days'",
+      "The duration '7 days' is invalid. Use ISO 8601 days, hours, minutes and seconds, such as duration'P7D' or duration'PT1H30M'.",
+    ],
+    [
+      "requestDateTime gt now() sub duration'P7W'",
+      "The duration 'P7W' is invalid. Use ISO 8601 days, hours, minutes and seconds, such as duration'P7D' or duration'PT1H30M'.",
     ],
     [
       "not deviceIMEI",

@@ -131,6 +131,26 @@ export const filterCases: readonly (readonly [string, readonly string[]])[] = [
     "requestDateTime ge 2024-02-01T00:00:00Z and requestDateTime lt 2024-03-01T00:00:00Z",
     ["a3", "a6"],
   ],
+  // Durations added to or taken from date and time constants.
+  [
+    "requestDateTime gt 2024-03-01T09:00:00Z sub duration'PT1H0.5S'",
+    ["a1", "a2"],
+  ],
+  ["requestDateTime eq 2024-03-01T07:00:00Z add duration'PT1H'", ["a1"]],
+  [
+    "requestDateTime eq 2024-03-05T23:59:59.9999998Z add duration'PT0.0000001S'",
+    ["a2"],
+  ],
+  [
+    "requestDateTime lt 2024-03-02T00:00:00Z sub duration'P2DT1H'",
+    ["a4", "a5"],
+  ],
+  [
+    "requestDateTime ge now() sub duration'P36500D'",
+    ["a1", "a2", "a3", "a4", "a5", "a6"],
+  ],
+  ["requestDateTime lt 2024-03-01T00:00:00Z add duration'-P1D'", ["a4", "a5"]],
+  ["actionState eq microsoft.graph.actionState'5'", ["a2"]],
   // String functions, with wildcard characters taken literally.
   ["contains(deviceDisplayName, 'Laptop')", ["a1", "a6"]],
   ["contains(deviceDisplayName, 'laptop')", []],

@@ -27,6 +27,7 @@ import {
   type BoundType,
   type FunctionName,
 } from "./bound.ts";
+import { addTicks, parseDuration } from "./duration.ts";
 import { parseExpression } from "./parser.ts";
 import type {
   BinaryNode,
@@ -171,11 +172,17 @@ function bindLiteral(node: LiteralNode): BoundNode {
       return constant({ kind: "timeOfDay" }, canonicalTime(text));
     case "guid":
       return constant({ kind: "guid" }, text.toLowerCase());
-    case "duration":
-      throw invalid(
-        `Edm.Duration values such as duration'${text}' are not supported, ` +
-          `because no property of '${qualifiedTypeName}' is a duration.`,
-      );
+    case "duration": {
+      const ticks = parseDuration(text);
+      if (ticks === undefined) {
+        throw invalid(
+          `The duration '${text}' is invalid. Use ISO 8601 days, hours, ` +
+            `minutes and seconds, such as duration'P7D' or duration'PT1H30M'.`,
+        );
+      }
+      // Ticks are kept as text so the constant's value stays a plain type.
+      return constant({ kind: "duration" }, ticks.toString());
+    }
     case "enum":
       return bindEnumLiteral(node);
   }
@@ -224,6 +231,9 @@ function enumTypeByName(name: string): EnumType {
 function memberValue(enumType: EnumType, name: string): number {
   const member = memberByName(enumType, name);
   if (member !== undefined) return member.value;
+  // OData also accepts a member's underlying value: actionState'5'.
+  const byValue = enumType.members.find((m) => String(m.value) === name);
+  if (byValue !== undefined) return byValue.value;
   const names = enumType.members.map((m) => m.name).join(", ");
   throw invalid(
     `${quote(name)} is not a member of '${namespace}.${enumType.name}'. ` +
@@ -402,6 +412,9 @@ function bindArithmetic(
   left: BoundNode,
   right: BoundNode,
 ): BoundNode {
+  if (right.type.kind === "duration" || left.type.kind === "duration") {
+    return foldDuration(operator, left, right);
+  }
   if (!isNumeric(left.type) || !isNumeric(right.type)) {
     throw invalid(
       `'${operator}' needs numbers, not ${typeName(left.type)} and ` +
@@ -420,6 +433,47 @@ function bindArithmetic(
     operator === "divby" ||
     operator === "mod";
   return { kind: "arithmetic", operator, left, right, type, nullable };
+}
+
+/**
+ * Computes `<DateTimeOffset constant> add|sub <duration>` at bind time.
+ * NOTE: arithmetic on a property, such as `requestDateTime add
+ * duration'P1D'`, is not translated to SQL and answers 400.
+ */
+function foldDuration(
+  operator: string,
+  left: BoundNode,
+  right: BoundNode,
+): BoundNode {
+  const constantTime =
+    left.kind === "constant" &&
+    left.type.kind === "dateTimeOffset" &&
+    left.value !== null;
+  const constantDuration =
+    right.kind === "constant" &&
+    right.type.kind === "duration" &&
+    right.value !== null;
+  if (
+    !constantTime ||
+    !constantDuration ||
+    (operator !== "add" && operator !== "sub")
+  ) {
+    throw invalid(
+      `'${operator}' with a duration works only as <date and time literal or ` +
+        `now()> add or sub <duration literal>, such as now() sub duration'P7D'.`,
+    );
+  }
+  const ticks = BigInt(right.value as string);
+  const result = addTicks(
+    left.value as string,
+    operator === "add" ? ticks : -ticks,
+  );
+  if (result === undefined) {
+    throw invalid(
+      `The date and time computed with '${operator}' is outside years 0001 to 9999.`,
+    );
+  }
+  return constant(dateTimeType, result);
 }
 
 /** Converts a string literal to the enum member it names, if needed. */

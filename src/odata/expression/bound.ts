@@ -16,6 +16,7 @@ export type PrimitiveKind =
   | "dateTimeOffset"
   | "date"
   | "timeOfDay"
+  | "duration"
   | "guid";
 
 export type BoundType =

@@ -180,8 +180,11 @@ function call(
       return new RegExp(b, "u").test(a);
     case "length":
       return [...a].length;
-    case "indexof":
-      return a.indexOf(b);
+    case "indexof": {
+      // Positions count characters (code points), as SQL does.
+      const index = a.indexOf(b);
+      return index < 0 ? -1 : [...a.slice(0, index)].length;
+    }
     case "substring": {
       const characters = [...a].slice(Math.max(number(1), 0));
       const length =
