@@ -1,4 +1,6 @@
 /** Opens the store that a `--db` value names: a file or a PostgreSQL URL. */
+import { existsSync } from "node:fs";
+
 import type { Logger } from "pino";
 
 import { openPostgresStore } from "../store/postgres/postgres-store.ts";
@@ -14,13 +16,18 @@ export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
+/** Opens a store; `mustExist` refuses to create a missing SQLite file. */
 export async function openStore(
   db: string,
   logger: Logger,
   postgres: PostgresSettings,
+  options: { readonly mustExist?: boolean } = {},
 ): Promise<SqlStore> {
   if (isPostgresUrl(db)) {
     return openPostgresStore(db, { ...postgres, maxAttempts: 5, logger });
   }
-  return openSqliteStore(db);
+  if (options.mustExist === true && !existsSync(db)) {
+    throw new Error(`no database file at ${db}; check --db or --data-dir`);
+  }
+  return openSqliteStore(db, options);
 }

@@ -64,6 +64,9 @@ async function startAuthentication(
   return createAuthenticator(settings, keys);
 }
 
+/** Seconds that in-flight requests get to finish after SIGINT or SIGTERM. */
+const shutdownGraceSeconds = 30;
+
 /** Starts the service; resolves once it listens. */
 export async function serve(options: ServeOptions, logger: Logger) {
   const authenticator = await startAuthentication(options, logger);
@@ -100,9 +103,20 @@ export async function serve(options: ServeOptions, logger: Logger) {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal means the operator will not wait.
+      logger.warn({ signal }, "stopping now without waiting for requests");
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, "stopping: finishing in-flight requests");
+    setTimeout(() => {
+      logger.error(
+        { graceSeconds: shutdownGraceSeconds },
+        "requests still running after the grace period; stopping anyway",
+      );
+      process.exit(1);
+    }, shutdownGraceSeconds * 1000).unref();
     app.close().then(
       () => {
         logger.info("stopped");

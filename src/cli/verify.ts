@@ -37,7 +37,9 @@ export async function runVerify(
     env.DATABASE_URL ??
     join(dataDir, databaseFileName);
   const logger = createLogger("warn");
-  const store = await openStore(db, logger, defaultPostgresSettings);
+  const store = await openStore(db, logger, defaultPostgresSettings, {
+    mustExist: true,
+  });
   const terminal = process.stderr.isTTY === true;
   try {
     const result = await verifyHistory(store.db, (versions) => {

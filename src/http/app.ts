@@ -5,6 +5,7 @@
  * error handler.
  */
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
 
 import Fastify, {
   LogController,
@@ -63,7 +64,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
       disableRequestLogging: true,
     }),
     bodyLimit: options.limits.maxBodyBytes,
-    return503OnClosing: true,
+    // Requests that arrive while closing get a Graph 503 from onRequest.
+    return503OnClosing: false,
+    // Malformed URLs fail before any route runs; render them as Graph errors.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(commonHeaders(apiRequestOf(request)));
+      sendFastifyError(reply, request, toApiError(error, options.limits));
+    },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
   const services: Services = {
     store: options.store,
@@ -79,9 +87,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
     done(null, body),
   );
 
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   const corsOrigins = options.corsOrigins ?? [];
   app.addHook("onRequest", async (request, reply) => {
     reply.headers(commonHeaders(apiRequestOf(request)));
+    if (closing) {
+      throw apiErrors.serviceUnavailable(
+        "The service is shutting down. Retry the request; another instance " +
+          "or the restarted service will answer it.",
+        1,
+      );
+    }
     // CORS headers come first so that a browser can read every error too.
     if (corsOrigins.length > 0 && applyCors(corsOrigins, request, reply)) {
       return reply.code(204).headers(preflightHeaders()).send();
@@ -131,6 +151,39 @@ export function buildApp(options: AppOptions): FastifyInstance {
     dispatchHttp(services, request, reply, "/history", resolveHistoryResource),
   );
   return app;
+}
+
+/**
+ * Answers requests that the HTTP parser rejects (bad bytes, unknown
+ * methods, headers over Node's 16 KiB limit) with a Graph error body.
+ * No request exists yet, so there is no request-id to log or send.
+ */
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge
+    ? "431 Request Header Fields Too Large"
+    : "400 Bad Request";
+  const message = tooLarge
+    ? "The request line and headers are larger than 16 KiB. Shorten the URL."
+    : "The request is not valid HTTP/1.1. Check the method, headers and body framing.";
+  const body = JSON.stringify({
+    error: {
+      code: "BadRequest",
+      message,
+      innerError: { date: new Date().toISOString().slice(0, 19) },
+    },
+  });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Runs a request that came over HTTP through the shared dispatch path. */

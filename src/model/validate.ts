@@ -78,6 +78,7 @@ export function checkClientId(id: unknown, where = ""): string {
       `${where}The id ${quote(id)} must have 1 to ${maxIdLength} characters.`,
     );
   }
+  checkText("id", id, where);
   if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) {
     throw apiErrors.bodyRead(
       `${where}The id ${quote(id)} contains a control character. ` +
@@ -85,6 +86,30 @@ export function checkClientId(id: unknown, where = ""): string {
     );
   }
   return id;
+}
+
+const unpairedSurrogate =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Rejects text that cannot be stored faithfully: an unpaired UTF-16
+ * surrogate becomes U+FFFD in UTF-8 storage, and PostgreSQL text cannot
+ * hold U+0000.
+ */
+export function checkText(name: string, value: string, where = ""): string {
+  if (unpairedSurrogate.test(value)) {
+    throw apiErrors.bodyRead(
+      `${where}The value of '${name}' contains an unpaired UTF-16 surrogate ` +
+        `(such as \\ud83d without its pair). Send valid Unicode text.`,
+    );
+  }
+  if (value.includes("\u0000")) {
+    throw apiErrors.bodyRead(
+      `${where}The value of '${name}' contains the character U+0000, which ` +
+        `cannot be stored. Remove it.`,
+    );
+  }
+  return value;
 }
 
 /** Accepts `@odata.type` values that name the given type of this namespace. */
@@ -118,7 +143,8 @@ function readValue(property: Property, value: unknown, where = "") {
   switch (property.kind) {
     case "string":
       if (property.name === "id") return checkClientId(value, where);
-      if (typeof value === "string") return value;
+      if (typeof value === "string")
+        return checkText(property.name, value, where);
       throw wrongValue(property, value, where);
     case "enum":
       return readEnum(property, value, where);
@@ -171,7 +197,10 @@ function readKeyValuePairs(
               `not ${describeJson(field)}.`,
           );
         }
-        pair[name] = field;
+        pair[name] =
+          field === null
+            ? null
+            : checkText(`${property.name}/${name}`, field, at);
       } else {
         throw apiErrors.bodyRead(
           `${at}${quote(name)} is not a property of ` +

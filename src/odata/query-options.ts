@@ -64,14 +64,22 @@ export interface QueryOptions {
 
 /** Decodes one form-encoded query component. */
 export function decodeComponent(text: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(text.replace(/\+/g, " "));
-  } catch (error) {
+    decoded = decodeURIComponent(text.replace(/\+/g, " "));
+  } catch {
     throw apiErrors.badRequest(
       `The query text ${quote(text)} has an invalid percent-encoding. ` +
         `Encode '%' as '%25'.`,
     );
   }
+  if (decoded.includes("\u0000")) {
+    throw apiErrors.badRequest(
+      `The query text ${quote(text)} contains %00 (U+0000), which no value ` +
+        `can hold. Remove it.`,
+    );
+  }
+  return decoded;
 }
 
 /** Splits a raw query string into decoded name and value pairs. */

@@ -65,15 +65,27 @@ export function decodeSkipToken(
   token: string,
   fingerprint: string,
 ): PagePosition {
-  const body = openToken(token, "$skiptoken") as Partial<TokenBody>;
-  if (body.f !== fingerprint) {
+  const body = openToken(token, "$skiptoken") as Partial<TokenBody> | null;
+  const keys = body?.k;
+  const sent = body?.n;
+  const valid =
+    Array.isArray(keys) &&
+    keys.every(
+      (key) =>
+        key === null || ["string", "number", "boolean"].includes(typeof key),
+    ) &&
+    Number.isSafeInteger(sent) &&
+    (sent as number) >= 0;
+  if (!valid)
+    throw invalidToken("$skiptoken", "its content is not a page position");
+  if (body?.f !== fingerprint) {
     throw invalidToken(
       "$skiptoken",
       "it belongs to a request with other query options; " +
         "keep the options of the first request unchanged",
     );
   }
-  return { keys: body.k ?? [], sent: body.n ?? 0 };
+  return { keys: keys as unknown[], sent: sent as number };
 }
 
 /** Encodes a JSON value as an opaque token with a checksum. */
@@ -92,7 +104,13 @@ export function openToken(token: string, option: string): unknown {
       "it was altered or is not a token from this service",
     );
   }
-  return JSON.parse(json) as unknown;
+  // NOTE: the checksum is not keyed, so it catches edits but not a forger
+  // who recomputes it; every caller validates the content it reads.
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    throw invalidToken(option, "its content is not valid JSON");
+  }
 }
 
 export function invalidToken(option: string, reason: string) {

@@ -57,6 +57,8 @@ export interface StoreDialect {
   readonly name: "sqlite" | "postgres";
   /** How OData expressions become SQL on this database. */
   readonly expressions: ExpressionDialect;
+  /** The form of a change-stream position, to validate tokens. */
+  readonly positionPattern: RegExp;
   /** The change stream position that includes every committed change. */
   currentPosition(db: Kysely<Database>): Promise<ChangePosition>;
   /** Ids of records changed after `since` up to `upTo`, in id order. */
@@ -249,6 +251,10 @@ export class SqlStore implements AuditStore {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ ...row, seq: Number(row.seq) }) as Version);
+  }
+
+  isChangePosition(text: string): boolean {
+    return this.#dialect.positionPattern.test(text);
   }
 
   changePosition(): Promise<ChangePosition> {

@@ -136,6 +136,8 @@ export interface AuditStore {
   transaction<T>(work: (store: AuditStore) => Promise<T>): Promise<T>;
   /** The versions of one record after a version number, oldest first. */
   history(id: string, afterVersion: number, limit: number): Promise<Version[]>;
+  /** Tells whether text is a change-stream position of this store. */
+  isChangePosition(text: string): boolean;
   /** The change-stream position that includes every committed change. */
   changePosition(): Promise<ChangePosition>;
   /** One page of a delta round. */

@@ -3,10 +3,10 @@
  * server shutting down, statement timeout, SQLite file locked) rather than
  * a bug. They answer 503 with Retry-After; the pool reconnects by itself.
  */
+// ECONNRESET and EPIPE are left out: a client that hangs up raises them
+// too, and that is not a database outage.
 const networkCodes = new Set([
   "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
   "ETIMEDOUT",
   "EHOSTUNREACH",
   "ENOTFOUND",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -112,4 +112,23 @@ test("verify reports a removed version", async () => {
     result.stdout,
     "broken: record 'v20' version 2: version 1 is missing\n",
   );
+});
+
+test("verify on a missing file fails without creating it", async () => {
+  const missing = join(directory, "absent", "audits.db");
+  const result = await run(process.execPath, [
+    cli,
+    "verify",
+    "--db",
+    missing,
+  ]).then(
+    () => ({ code: 0, stderr: "" }),
+    (error: { code: number; stderr: string }) => error,
+  );
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `remote-action-audits: no database file at ${missing}; check --db or --data-dir\n`,
+  );
+  assert.equal(existsSync(join(directory, "absent")), false);
 });

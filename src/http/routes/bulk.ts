@@ -176,7 +176,11 @@ function removedItemId(item: Record<string, unknown>): string {
         `the record to delete as a non-empty string.`,
     );
   }
-  const match = /remoteActionAudits(?:\('(.*)'\)|\/([^/?]+))$/.exec(id);
+  // Only an absolute entity URL is read as a URL; any other text is the key.
+  const match =
+    /^https?:\/\/[^?#]*\/remoteActionAudits(?:\('(.*)'\)|\/([^/?#]+))$/i.exec(
+      id,
+    );
   if (match === null) return id;
   return match[1]?.replace(/''/g, "'") ?? decodeComponent(match[2] ?? "");
 }

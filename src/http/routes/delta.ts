@@ -10,6 +10,7 @@
  * position is made complete on each database is explained by the store
  * dialects.
  */
+import { findProperty } from "../../model/entity.ts";
 import { toGraphJson } from "../../model/serialize.ts";
 import { parseQueryOptions } from "../../odata/query-options.ts";
 import { invalidToken, openToken, sealToken } from "../../odata/skiptoken.ts";
@@ -41,7 +42,9 @@ export async function getDelta(context: RouteContext) {
     "skiptoken",
     "deltatoken",
   ]);
-  const state = readState(options.deltaToken, options.skipToken);
+  const state = readState(options.deltaToken, options.skipToken, (text) =>
+    services.store.isChangePosition(text),
+  );
   const select = state?.select ?? options.select;
   const base = `${serviceRoot(context.base)}/${collectionPath}/delta`;
 
@@ -100,21 +103,47 @@ export async function getDelta(context: RouteContext) {
 function readState(
   deltaToken: string | undefined,
   skipToken: string | undefined,
+  isPosition: (text: string) => boolean,
 ): DeltaState | undefined {
   // NOTE: the history is never pruned, so no delta token expires and no
-  // request answers 410; a retention window would add that check here.
-  if (skipToken !== undefined)
-    return openState(skipToken, "$skiptoken", "page");
+  // request returns 410; a retention window would add that check here.
+  if (skipToken !== undefined) {
+    return openState(skipToken, "$skiptoken", "page", isPosition);
+  }
   if (deltaToken !== undefined && deltaToken !== "latest") {
-    return openState(deltaToken, "$deltatoken", "delta");
+    return openState(deltaToken, "$deltatoken", "delta", isPosition);
   }
   return undefined;
 }
 
-function openState(token: string, option: string, kind: DeltaState["kind"]) {
+function openState(
+  token: string,
+  option: string,
+  kind: DeltaState["kind"],
+  isPosition: (text: string) => boolean,
+) {
   const state = openToken(token, option) as Partial<DeltaState> | null;
   if (state?.kind !== kind) {
     throw invalidToken(option, "it is not a token of this kind");
+  }
+  const position = (value: unknown) =>
+    value === undefined || (typeof value === "string" && isPosition(value));
+  const valid =
+    position(state.since) &&
+    position(state.upTo) &&
+    (state.afterId === undefined || typeof state.afterId === "string") &&
+    (state.select === undefined ||
+      (Array.isArray(state.select) &&
+        state.select.every(
+          (name) =>
+            typeof name === "string" && findProperty(name) !== undefined,
+        )));
+  if (!valid) {
+    throw invalidToken(
+      option,
+      "it does not hold a position of this store; a token from another " +
+        "store or an older release cannot be used, so start a new sync",
+    );
   }
   return state as DeltaState;
 }

@@ -96,6 +96,8 @@ function postgresDialect(options: PostgresOptions): StoreDialect {
     name: "postgres",
     expressions: postgresExpressions,
     explicitNullOrder: true,
+    // pg_snapshot text: xmin:xmax:xip,xip,…
+    positionPattern: /^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/,
 
     async currentPosition(db) {
       const result = await sql<{ snapshot: string }>`

@@ -21,9 +21,15 @@ import { migrateSqlite } from "./sqlite-migrations.ts";
 const statementCacheSize = 256;
 
 /** Opens (and creates or migrates) the SQLite store at a file path. */
-export async function openSqliteStore(file: string): Promise<SqlStore> {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const connection = new Sqlite(file);
+export async function openSqliteStore(
+  file: string,
+  options: { readonly mustExist?: boolean } = {},
+): Promise<SqlStore> {
+  const mustExist = options.mustExist === true;
+  if (file !== ":memory:" && !mustExist) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+  const connection = new Sqlite(file, { fileMustExist: mustExist });
   connection.pragma("journal_mode = WAL");
   connection.pragma("synchronous = FULL");
   connection.pragma("busy_timeout = 5000");
@@ -44,6 +50,7 @@ export const sqliteDialect: StoreDialect = {
   name: "sqlite",
   expressions: sqliteExpressions,
   explicitNullOrder: false,
+  positionPattern: /^\d{1,15}$/,
 
   async currentPosition(db) {
     const row = await db
