@@ -108,8 +108,15 @@ export function memberByValue(
   type: EnumType,
   value: number,
 ): EnumMember | undefined {
-  return type.members.find((member) => member.value === value);
+  let byValue = membersByValue.get(type);
+  if (byValue === undefined) {
+    byValue = new Map(type.members.map((member) => [member.value, member]));
+    membersByValue.set(type, byValue);
+  }
+  return byValue.get(value);
 }
+
+const membersByValue = new WeakMap<EnumType, Map<number, EnumMember>>();
 
 /**
  * Returns the member name sent to a client: members past

@@ -33,39 +33,49 @@ export function toGraphJson(
   };
   if (options.etag !== undefined) json["@odata.etag"] = options.etag;
   const selected = options.select;
-  for (const property of properties) {
-    const wanted =
-      selected === undefined ||
-      property.name === "id" ||
-      selected.includes(property.name);
-    if (!wanted) continue;
-    json[property.name] = outputValue(property, record, options);
+  for (const { name, write } of outputWriters) {
+    if (selected === undefined || name === "id" || selected.includes(name)) {
+      json[name] = write(record, options.includeUnknownEnumMembers);
+    }
   }
   return json;
 }
 
-function outputValue(
-  property: Property,
+type OutputWriter = (
   record: AuditRecord,
-  options: OutputOptions,
-): unknown {
-  const value = record[property.name as keyof AuditRecord];
+  includeUnknownEnumMembers: boolean,
+) => unknown;
+
+/**
+ * One writer per property in CSDL order, chosen once from its kind: list
+ * pages call them for every record.
+ */
+const outputWriters = properties.map((property) => ({
+  name: property.name,
+  write: outputWriter(property),
+}));
+
+function outputWriter(property: Property): OutputWriter {
+  const name = property.name as keyof AuditRecord;
   switch (property.kind) {
-    case "enum":
-      return outputName(
-        property.enumType as EnumType,
-        value as number,
-        options.includeUnknownEnumMembers,
-      );
+    case "enum": {
+      const type = property.enumType as EnumType;
+      return (record, includeUnknown) =>
+        outputName(type, record[name] as number, includeUnknown);
+    }
     case "dateTimeOffset":
-      return formatDateTimeOffset(value as string);
+      return (record) => {
+        const value = record[name] as string | null;
+        return value === null ? null : formatDateTimeOffset(value);
+      };
     case "keyValueCollection":
-      return (value as AuditRecord["deviceActionDetails"]).map((pair) => ({
-        key: pair.key,
-        value: pair.value,
-      }));
+      return (record) =>
+        (record[name] as AuditRecord["deviceActionDetails"]).map((pair) => ({
+          key: pair.key,
+          value: pair.value,
+        }));
     case "string":
-      return value;
+      return (record) => record[name];
   }
 }
 

@@ -2,18 +2,24 @@
  * The remoteActionAudits collection: list with server-driven paging,
  * `$count`, and create.
  */
+import type { Expression, SqlBool } from "kysely";
+
 import { generateId } from "../../model/ids.ts";
 import { toGraphJson, withDefaults } from "../../model/serialize.ts";
 import { checkClientId, readEntityBody } from "../../model/validate.ts";
-import { parseQueryOptions } from "../../odata/query-options.ts";
+import {
+  parseQueryOptions,
+  type QueryOptions,
+} from "../../odata/query-options.ts";
 import {
   decodeSkipToken,
   encodeSkipToken,
   optionsFingerprint,
 } from "../../odata/skiptoken.ts";
 import { compileSortKeys, compileWhere } from "../../store/query-plan.ts";
+import type { SortKey } from "../../store/store.ts";
 import { readJsonBody } from "../body.ts";
-import type { RouteContext } from "../context.ts";
+import type { RouteContext, Services } from "../context.ts";
 import { contextUrl, entityUrl, nextLink } from "../links.ts";
 import {
   applyPreference,
@@ -26,11 +32,10 @@ import {
 /** `GET /deviceManagement/remoteActionAudits` */
 export async function listRecords(context: RouteContext) {
   const { services, prefer, reply } = context;
-  const options = parseQueryOptions(context.query, services.limits);
-  const expressions = services.store.expressions;
-  const where = compileWhere(options, services.limits, expressions);
-  const orderBy = compileSortKeys(options, expressions);
-  const fingerprint = optionsFingerprint(options);
+  const { options, where, orderBy, fingerprint } = listPlan(
+    services,
+    context.query,
+  );
   const position =
     options.skipToken === undefined
       ? undefined
@@ -82,6 +87,57 @@ export async function listRecords(context: RouteContext) {
     toGraphJson(row.record, { ...output, etag: row.etag }),
   );
   return sendData(reply, 200, body);
+}
+
+interface ListPlan {
+  readonly options: QueryOptions;
+  readonly where: Expression<SqlBool> | undefined;
+  readonly orderBy: readonly SortKey[];
+  readonly fingerprint: string;
+}
+
+/** Plans kept per query string, for clients that repeat the same list. */
+const listPlanCacheSize = 256;
+const listPlans = new WeakMap<Services, Map<string, ListPlan>>();
+
+/**
+ * Parses and compiles a list's query options, or reuses the plan of an
+ * earlier request with the same query string. A `$filter` that calls
+ * `now()` is compiled every time, because its value is the request's time.
+ */
+function listPlan(services: Services, query: string): ListPlan {
+  let plans = listPlans.get(services);
+  if (plans === undefined) {
+    plans = new Map();
+    listPlans.set(services, plans);
+  }
+  const cached = plans.get(query);
+  if (cached !== undefined) return cached;
+
+  const options = parseQueryOptions(query, services.limits);
+  const expressions = services.store.expressions;
+  const plan: ListPlan = {
+    options,
+    where: compileWhere(options, services.limits, expressions),
+    orderBy: compileSortKeys(options, expressions),
+    fingerprint: optionsFingerprint(options),
+  };
+  if (!mentionsNow(options)) {
+    plans.set(query, plan);
+    if (plans.size > listPlanCacheSize) {
+      plans.delete(plans.keys().next().value as string);
+    }
+  }
+  return plan;
+}
+
+function mentionsNow(options: QueryOptions): boolean {
+  const texts = [
+    options.filter,
+    options.orderByText,
+    ...options.aliases.values(),
+  ];
+  return texts.some((text) => text !== undefined && /now/i.test(text));
 }
 
 /** `GET /deviceManagement/remoteActionAudits/$count`: a plain integer. */
