@@ -6,8 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import selfsigned from "selfsigned";
-
 export interface TlsFiles {
   readonly key: Buffer;
   readonly cert: Buffer;
@@ -34,6 +32,8 @@ export async function selfSignedTls(directory: string): Promise<TlsFiles> {
   const notBeforeDate = new Date();
   const notAfterDate = new Date(notBeforeDate);
   notAfterDate.setFullYear(notAfterDate.getFullYear() + 1);
+  // Loaded here: only --self-signed needs it, and it is slow to load.
+  const { default: selfsigned } = await import("selfsigned");
   const pems = await selfsigned.generate(
     [{ name: "commonName", value: "localhost" }],
     {

@@ -5,7 +5,7 @@
  * and change-stream positions made of transaction snapshots.
  */
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "pino";
 
 import { apiErrors } from "../../errors.ts";
@@ -42,7 +42,9 @@ export async function openPostgresStore(
   url: string,
   options: PostgresOptions,
 ): Promise<SqlStore> {
-  const pool = new pg.Pool({
+  // Loaded here, so that a service on SQLite does not pay for loading pg.
+  const { default: driver } = await import("pg");
+  const pool = new driver.Pool({
     connectionString: url,
     max: options.poolSize,
     statement_timeout: options.statementTimeoutMs,
