@@ -33,6 +33,7 @@ import {
   sendReply,
 } from "./exchange.ts";
 import { baseUrl } from "./links.ts";
+import { requestLoggerFactory } from "./request-logger.ts";
 import { buildOpenApiDocument } from "./openapi/openapi-document.ts";
 import { resolveHistoryResource, resolveResource } from "./router.ts";
 
@@ -58,6 +59,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       : { logger: options.logger ?? false }),
     ...(options.https === undefined ? {} : { https: options.https }),
     genReqId: () => randomUUID(),
+    childLoggerFactory: requestLoggerFactory,
     // One line per request is logged in onResponse, with the fields below.
     logController: new LogController({
       requestIdLogLabel: "request-id",
