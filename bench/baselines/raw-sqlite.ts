@@ -190,18 +190,12 @@ function updateState(
   if (row === undefined) return undefined;
   const record = { ...recordOf(row), actionState: state };
   const last = selectLastVersion.get(id);
-  const fields = {
-    recordId: id,
-    version: (last?.version ?? 0) + 1,
-    changeKind: "updated" as const,
-    snapshot: snapshotText(record),
-    actorSubject: null,
-    actorAppId: null,
-    actorUserPrincipalName: null,
+  const fields = updatedVersion(
+    record,
+    last,
     requestId,
-    changedAt: canonicalFromDate(new Date()),
-    previousHash: last?.hash ?? null,
-  };
+    canonicalFromDate(new Date()),
+  );
   const inserted = insertVersion.get(
     fields.recordId,
     fields.version,
@@ -219,6 +213,30 @@ function updateState(
   };
   updateRow.run(...columns.map((column) => rowValues[column]), id);
   return { record, seq };
+}
+
+/**
+ * Builds the fields of an "updated" version that follows `last`, as the
+ * service writes them for an anonymous caller.
+ */
+function updatedVersion(
+  record: AuditRecord,
+  last: { version: number; hash: string } | undefined,
+  requestId: string,
+  changedAt: string,
+) {
+  return {
+    recordId: record.id,
+    version: (last?.version ?? 0) + 1,
+    changeKind: "updated" as const,
+    snapshot: snapshotText(record),
+    actorSubject: null,
+    actorAppId: null,
+    actorUserPrincipalName: null,
+    requestId,
+    changedAt,
+    previousHash: last?.hash ?? null,
+  };
 }
 
 /** Reads `actionState` from a PATCH item; undefined when it is invalid. */
@@ -326,18 +344,7 @@ function updateBatched(
     const record = { ...recordOf(row), actionState: item.state };
     const last = latest.get(row.changeSeq);
     const seq = base + versionValues.length + 1;
-    const fields = {
-      recordId: item.id,
-      version: (last?.version ?? 0) + 1,
-      changeKind: "updated" as const,
-      snapshot: snapshotText(record),
-      actorSubject: null,
-      actorAppId: null,
-      actorUserPrincipalName: null,
-      requestId,
-      changedAt,
-      previousHash: last?.hash ?? null,
-    };
+    const fields = updatedVersion(record, last, requestId, changedAt);
     const hash = versionHash(fields);
     versionValues.push([
       seq,
