@@ -7,7 +7,7 @@
 import Sqlite from "better-sqlite3";
 
 import { properties, type AuditRecord } from "../src/model/entity.ts";
-import { snapshotText, versionHash } from "../src/store/history.ts";
+import { buildVersion } from "../src/store/history.ts";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import {
   recordsTable,
@@ -202,21 +202,23 @@ export async function writeDataset(options: DatasetOptions): Promise<Dataset> {
       const record = generateRecord(random);
       if (options.keepIdsAt.has(index)) ids.set(index, record.id);
       const seq = index + 1;
-      const snapshot = snapshotText(record);
-      const changedAt = record.requestDateTime;
-      const hash = versionHash({
-        recordId: record.id,
-        version: 1,
-        changeKind: "created",
-        snapshot,
-        actorSubject: null,
-        actorAppId: null,
-        actorUserPrincipalName: null,
-        requestId: null,
-        changedAt,
-        previousHash: null,
-      });
-      insertVersion.run(seq, record.id, snapshot, changedAt, hash);
+      const version = buildVersion(
+        {
+          recordId: record.id,
+          changeKind: "created",
+          record,
+          actor: {},
+          changedAt: record.requestDateTime,
+        },
+        undefined,
+      );
+      insertVersion.run(
+        seq,
+        record.id,
+        version.snapshot,
+        version.changedAt,
+        version.hash,
+      );
       const row = rowFromRecord(record, seq) as unknown as Record<
         string,
         unknown

@@ -36,7 +36,7 @@ import {
   remoteAction,
   type EnumType,
 } from "../../src/model/enums.ts";
-import { snapshotText, versionHash } from "../../src/store/history.ts";
+import { buildVersion } from "../../src/store/history.ts";
 import { recordsTable, versionsTable } from "../../src/store/table.ts";
 
 const { values } = parseArgs({
@@ -203,7 +203,7 @@ function updateState(
     fields.requestId,
     fields.changedAt,
     fields.previousHash,
-    versionHash(fields),
+    fields.hash,
   ) as { seq: number };
   const seq = inserted.seq;
   const rowValues: Record<string, unknown> = {
@@ -215,28 +215,23 @@ function updateState(
   return { record, seq };
 }
 
-/**
- * Builds the fields of an "updated" version that follows `last`, as the
- * service writes them for an anonymous caller.
- */
+/** Builds the "updated" version that follows `last`, for an anonymous caller. */
 function updatedVersion(
   record: AuditRecord,
   last: { version: number; hash: string } | undefined,
   requestId: string,
   changedAt: string,
 ) {
-  return {
-    recordId: record.id,
-    version: (last?.version ?? 0) + 1,
-    changeKind: "updated" as const,
-    snapshot: snapshotText(record),
-    actorSubject: null,
-    actorAppId: null,
-    actorUserPrincipalName: null,
-    requestId,
-    changedAt,
-    previousHash: last?.hash ?? null,
-  };
+  return buildVersion(
+    {
+      recordId: record.id,
+      changeKind: "updated",
+      record,
+      actor: { requestId },
+      changedAt,
+    },
+    last,
+  );
 }
 
 /** Reads `actionState` from a PATCH item; undefined when it is invalid. */
@@ -345,7 +340,7 @@ function updateBatched(
     const last = latest.get(row.changeSeq);
     const seq = base + versionValues.length + 1;
     const fields = updatedVersion(record, last, requestId, changedAt);
-    const hash = versionHash(fields);
+    const hash = fields.hash;
     versionValues.push([
       seq,
       ...versionColumns

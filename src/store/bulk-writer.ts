@@ -14,12 +14,7 @@ import { canonicalFromDate } from "../model/datetime.ts";
 import { properties, type AuditRecord } from "../model/entity.ts";
 import { generateId } from "../model/ids.ts";
 import { mergeChanges, withDefaults } from "../model/serialize.ts";
-import {
-  etagOf,
-  snapshotText,
-  versionHash,
-  type ChangeKind,
-} from "./history.ts";
+import { buildVersion, etagOf, type ChangeKind } from "./history.ts";
 import { checkPrecondition } from "./preconditions.ts";
 import type { BulkOperation, BulkOutcome, WriteContext } from "./store.ts";
 import {
@@ -151,24 +146,24 @@ function nextVersion(
   context: WriteContext,
   changedAt: string,
 ): VersionFields {
-  const actor = context.actor;
-  const fields = {
-    recordId: id,
-    version: state.lastVersion + 1,
-    changeKind: kind,
-    snapshot: state.record === undefined ? null : snapshotText(state.record),
-    actorSubject: actor.subject ?? null,
-    actorAppId: actor.appId ?? null,
-    actorUserPrincipalName: actor.userPrincipalName ?? null,
-    requestId: actor.requestId ?? null,
-    changedAt,
-    previousHash: state.lastHash,
-  };
-  const hash = versionHash(fields);
-  state.lastVersion = fields.version;
-  state.lastHash = hash;
+  const last =
+    state.lastHash === null
+      ? undefined
+      : { version: state.lastVersion, hash: state.lastHash };
+  const version = buildVersion(
+    {
+      recordId: id,
+      changeKind: kind,
+      record: state.record ?? null,
+      actor: context.actor,
+      changedAt,
+    },
+    last,
+  );
+  state.lastVersion = version.version;
+  state.lastHash = version.hash;
   state.etag = undefined;
-  return { ...fields, hash };
+  return version;
 }
 
 /** Reads the current rows and latest versions of the named records. */

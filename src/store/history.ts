@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 
 import { properties, type AuditRecord } from "../model/entity.ts";
+import type { Actor } from "./store.ts";
 import { memberByValue, type EnumType } from "../model/enums.ts";
 
 export type ChangeKind = "created" | "updated" | "deleted";
@@ -62,6 +63,40 @@ export function snapshotText(record: AuditRecord): string {
     }
   }
   return JSON.stringify(snapshot);
+}
+
+/** A change to record: what a new version says happened. */
+export interface Change {
+  readonly recordId: string;
+  readonly changeKind: ChangeKind;
+  /** The resulting record; null for a deletion. */
+  readonly record: AuditRecord | null;
+  readonly actor: Actor;
+  readonly changedAt: string;
+}
+
+/**
+ * Builds the version that follows `last`, the record's latest version
+ * (undefined before its first), with its hash.
+ */
+export function buildVersion(
+  change: Change,
+  last: { readonly version: number; readonly hash: string } | undefined,
+): Omit<Version, "seq"> {
+  const actor = change.actor;
+  const fields = {
+    recordId: change.recordId,
+    version: (last?.version ?? 0) + 1,
+    changeKind: change.changeKind,
+    snapshot: change.record === null ? null : snapshotText(change.record),
+    actorSubject: actor.subject ?? null,
+    actorAppId: actor.appId ?? null,
+    actorUserPrincipalName: actor.userPrincipalName ?? null,
+    requestId: actor.requestId ?? null,
+    changedAt: change.changedAt,
+    previousHash: last?.hash ?? null,
+  };
+  return { ...fields, hash: versionHash(fields) };
 }
 
 /** Computes the hash of a version from its other fields. */

@@ -20,9 +20,8 @@ import { generateId } from "../model/ids.ts";
 import { mergeChanges, withDefaults } from "../model/serialize.ts";
 import type { RecordChanges } from "../model/validate.ts";
 import {
+  buildVersion,
   etagOf,
-  snapshotText,
-  versionHash,
   type ChangeKind,
   type Version,
 } from "./history.ts";
@@ -396,22 +395,19 @@ async function appendVersion(
     .orderBy("version", "desc")
     .limit(1)
     .executeTakeFirst();
-  const actor = context.actor;
-  const fields = {
-    recordId,
-    version: (last?.version ?? 0) + 1,
-    changeKind,
-    snapshot: record === null ? null : snapshotText(record),
-    actorSubject: actor.subject ?? null,
-    actorAppId: actor.appId ?? null,
-    actorUserPrincipalName: actor.userPrincipalName ?? null,
-    requestId: actor.requestId ?? null,
-    changedAt: canonicalFromDate(new Date()),
-    previousHash: last?.hash ?? null,
-  };
+  const version = buildVersion(
+    {
+      recordId,
+      changeKind,
+      record,
+      actor: context.actor,
+      changedAt: canonicalFromDate(new Date()),
+    },
+    last,
+  );
   const inserted = await trx
     .insertInto(versionsTable)
-    .values({ ...fields, hash: versionHash(fields) })
+    .values(version)
     .returning("seq")
     .executeTakeFirstOrThrow();
   return Number(inserted.seq);

@@ -7,7 +7,7 @@ import type Sqlite from "better-sqlite3";
 
 import { properties, type Property } from "../../model/entity.ts";
 import { canonicalFromDate } from "../../model/datetime.ts";
-import { snapshotText, versionHash } from "../history.ts";
+import { buildVersion } from "../history.ts";
 import {
   indexedProperties,
   stateByTimeIndex,
@@ -85,20 +85,22 @@ function backfillVersions(connection: Sqlite.Database): void {
   );
   const changedAt = canonicalFromDate(new Date());
   for (const row of rows as RecordRow[]) {
-    const snapshot = snapshotText(recordFromRow(row));
-    const fields = {
-      recordId: row.id,
-      version: 1,
-      changeKind: "created" as const,
-      snapshot,
-      actorSubject: null,
-      actorAppId: null,
-      actorUserPrincipalName: null,
-      requestId: null,
+    const version = buildVersion(
+      {
+        recordId: row.id,
+        changeKind: "created",
+        record: recordFromRow(row),
+        actor: {},
+        changedAt,
+      },
+      undefined,
+    );
+    const result = insert.run(
+      row.id,
+      version.snapshot,
       changedAt,
-      previousHash: null,
-    };
-    const result = insert.run(row.id, snapshot, changedAt, versionHash(fields));
+      version.hash,
+    );
     setSeq.run(result.lastInsertRowid, row.id);
   }
 }
