@@ -83,6 +83,11 @@ export interface StoreDialect {
   readonly reserveSequence: ReserveSequence;
   /** Whether ORDER BY needs explicit NULLS FIRST/LAST to sort nulls low. */
   readonly explicitNullOrder: boolean;
+  /**
+   * Reads one record row by id outside any transaction, when the backend
+   * has a faster way than a Kysely query; it must see only committed data.
+   */
+  readonly readById?: (id: string) => RecordRow | undefined;
   close(): Promise<void>;
 }
 
@@ -113,6 +118,11 @@ export class SqlStore implements AuditStore {
   }
 
   async get(id: string): Promise<StoredRecord | undefined> {
+    const readById = this.#dialect.readById;
+    if (readById !== undefined && !this.#inTransaction) {
+      const row = readById(id);
+      return row === undefined ? undefined : storedFromRow(row);
+    }
     // The query is compiled once: building it again for each request was a
     // measurable part of a single-record read.
     this.#getById ??= this.#db

@@ -14,7 +14,12 @@ import {
   sqliteExpressions,
 } from "../../sql/dialect/sqlite/expression-dialect.ts";
 import { SqlStore, type StoreDialect } from "../sql-store.ts";
-import { versionsTable, type Database } from "../table.ts";
+import {
+  recordsTable,
+  versionsTable,
+  type Database,
+  type RecordRow,
+} from "../table.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
 
 /** Prepared statements kept per SQL text; Kysely prepares on every query. */
@@ -38,7 +43,35 @@ export async function openSqliteStore(
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingDatabase(connection) }),
   });
-  return new SqlStore(db, sqliteDialect);
+  if (file === ":memory:") return new SqlStore(db, sqliteDialect);
+  return new SqlStore(db, withReader(sqliteDialect, file, db));
+}
+
+/**
+ * Adds a read-only connection for reads by id, so that they neither wait
+ * behind a write transaction on the main connection nor read one still open.
+ */
+function withReader(
+  dialect: StoreDialect,
+  file: string,
+  db: Kysely<Database>,
+): StoreDialect {
+  const reader = new Sqlite(file, { readonly: true, fileMustExist: true });
+  reader.pragma("busy_timeout = 5000");
+  const query = db
+    .selectFrom(recordsTable)
+    .selectAll()
+    .where("id", "=", "")
+    .compile();
+  const statement = reader.prepare<[string], RecordRow>(query.sql);
+  return {
+    ...dialect,
+    readById: (id) => statement.get(id),
+    async close() {
+      reader.close();
+      await dialect.close();
+    },
+  };
 }
 
 /**
