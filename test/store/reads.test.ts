@@ -43,12 +43,12 @@ test("get skips uncommitted records", async () => {
 
 test("get sees a committed update", async () => {
   await store.create(record("updated-1"), context);
-  const before = await store.get("updated-1");
+  const previous = await store.get("updated-1");
   await store.update("updated-1", { actionState: 3 }, context);
-  const after = await store.get("updated-1");
-  assert.equal(before?.record.actionState, 0);
-  assert.equal(after?.record.actionState, 3);
-  assert.notEqual(after?.etag, before?.etag);
+  const current = await store.get("updated-1");
+  assert.equal(previous?.record.actionState, 0);
+  assert.equal(current?.record.actionState, 3);
+  assert.notEqual(current?.etag, previous?.etag);
 });
 
 test("get after rollback finds nothing", async () => {
