@@ -31,6 +31,14 @@ export function toApiError(error: unknown, limits: Limits): ApiError {
       return apiErrors.badRequest(
         "The request URL is malformed. Percent-encode reserved characters.",
       );
+    // PostgreSQL's invalid_regular_expression: its regex syntax differs
+    // from ECMAScript's, which matchesPattern patterns are checked against.
+    case "2201B":
+      return apiErrors.badRequest(
+        `PostgreSQL rejected the pattern of 'matchesPattern': ` +
+          `${(error as Error).message}. Use POSIX regular expression ` +
+          `syntax on this store.`,
+      );
   }
   if (isStoreUnavailable(error)) {
     return apiErrors.serviceUnavailable(

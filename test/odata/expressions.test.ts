@@ -22,6 +22,7 @@ import {
   startTestService,
   type TestService,
 } from "../helpers/service.ts";
+import { backend } from "../helpers/backend.ts";
 import { filterRecords } from "../helpers/filter-records.ts";
 
 /** Expects a 400 with exactly this message from parsing or binding. */
@@ -194,11 +195,73 @@ describe("filter binding errors", () => {
       "id in (deviceIMEI)",
       "The values of 'in' must be literals, such as ('done', 'failed').",
     ],
+    [
+      "requestDateTime gt now() sub duration'P99999999999999D'",
+      "The date and time computed with 'sub' is outside years 0001 to 9999.",
+    ],
+    [
+      "requestDateTime lt 2024-01-01T00:00:00Z add duration'PT99999999999999999999S'",
+      "The date and time computed with 'add' is outside years 0001 to 9999.",
+    ],
+    [
+      "matchesPattern(deviceDisplayName, '(')",
+      "The pattern '(' of 'matchesPattern' is not a valid ECMAScript regular expression (Invalid regular expression: /(/u: Unterminated group). Escape characters such as '(' and '[' with a backslash to match them literally.",
+    ],
+    [
+      "matchesPattern(deviceDisplayName, '^(a+)+$')",
+      "The pattern '^(a+)+$' of 'matchesPattern' repeats a group that itself contains a repetition, such as '(a+)+', which can take exponential time. Write it without the nesting, such as 'a+'.",
+    ],
+    [
+      "matchesPattern(deviceDisplayName, '((ab)*c)+')",
+      "The pattern '((ab)*c)+' of 'matchesPattern' repeats a group that itself contains a repetition, such as '(a+)+', which can take exponential time. Write it without the nesting, such as 'a+'.",
+    ],
+    [
+      "matchesPattern(deviceDisplayName, '(x{1,})*')",
+      "The pattern '(x{1,})*' of 'matchesPattern' repeats a group that itself contains a repetition, such as '(a+)+', which can take exponential time. Write it without the nesting, such as 'a+'.",
+    ],
+    [
+      "matchesPattern(deviceDisplayName, deviceIMEI)",
+      "The pattern of 'matchesPattern' must be a string literal or a parameter alias, such as matchesPattern(deviceDisplayName,'^LAB-').",
+    ],
   ];
   for (const [filter, message] of cases) {
     test(`binding error in ${JSON.stringify(filter)}`, () =>
       assertRejected(filter, message));
   }
+
+  test("patterns without nested repetition bind", () => {
+    const patterns = [
+      "^(ab)+$",
+      "(lost|stolen)+",
+      "\\(a+\\)+",
+      "[(+]+x",
+      "(a+)?",
+      "(ab){1}z*",
+      "^[0-9]{15}$",
+    ];
+    for (const pattern of patterns) {
+      const filter = `matchesPattern(deviceDisplayName, '${pattern}')`;
+      const bound = bindFilter(
+        parseExpression(filter, defaultLimits),
+        new Map(),
+        defaultLimits,
+      );
+      assert.equal(bound.kind, "call", pattern);
+    }
+  });
+
+  test("pattern alias is checked", () => {
+    const filter = "matchesPattern(deviceDisplayName, @p)";
+    assert.throws(
+      () =>
+        bindFilter(
+          parseExpression(filter, defaultLimits),
+          new Map([["p", "'(a*)*'"]]),
+          defaultLimits,
+        ),
+      /repeats a group that itself contains a repetition/,
+    );
+  });
 });
 
 describe("compiled SQL", () => {
@@ -377,6 +440,27 @@ describe("queries over HTTP", () => {
     assert.equal(
       response.json.error.message,
       "Invalid filter clause: ')' expected at position 22 in 'actionState eq ('done''.",
+    );
+  });
+
+  test("pattern syntax per backend", async () => {
+    const filter = encodeURIComponent(
+      "matchesPattern(deviceDisplayName,'\\p{L}')",
+    );
+    const response = await service.request({
+      url: `${collectionUrl}?$select=id&$filter=${filter}`,
+    });
+    if (backend === "sqlite") {
+      assert.equal(response.status, 200, response.text);
+      return;
+    }
+    assert.equal(response.status, 400, response.text);
+    assert.equal(response.json.error.code, "BadRequest");
+    assert.equal(
+      response.json.error.message,
+      "PostgreSQL rejected the pattern of 'matchesPattern': invalid " +
+        "regular expression: invalid escape \\ sequence. Use POSIX " +
+        "regular expression syntax on this store.",
     );
   });
 

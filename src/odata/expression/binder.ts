@@ -29,6 +29,7 @@ import {
 } from "./bound.ts";
 import { addTicks, parseDuration } from "./duration.ts";
 import { parseExpression } from "./parser.ts";
+import { checkPattern } from "./pattern.ts";
 import type {
   BinaryNode,
   CallNode,
@@ -705,6 +706,7 @@ function bindCall(node: CallNode, scope: Scope): BoundNode {
         `not ${typeName(arg.type)}.`,
     );
   });
+  if (name === "matchespattern") checkPatternArgument(args[1] as BoundNode);
   if (name === "now")
     return constant(dateTimeType, canonicalFromDate(scope.now));
   if (name === "mindatetime")
@@ -720,6 +722,20 @@ function bindCall(node: CallNode, scope: Scope): BoundNode {
     // Boolean functions are false, never null, on null input.
     nullable: !booleanResult && args.some((arg) => arg.nullable),
   };
+}
+
+/**
+ * Checks the pattern of `matchesPattern` before it runs, so it must be a
+ * literal or an alias rather than a value computed per row.
+ */
+function checkPatternArgument(pattern: BoundNode): void {
+  if (pattern.kind !== "constant") {
+    throw invalid(
+      "The pattern of 'matchesPattern' must be a string literal or a " +
+        "parameter alias, such as matchesPattern(deviceDisplayName,'^LAB-').",
+    );
+  }
+  if (typeof pattern.value === "string") checkPattern(pattern.value);
 }
 
 function describeArity(signature: Signature): string {

@@ -55,7 +55,8 @@ function canonicalOf(ticks: bigint): string | undefined {
   const adjust = fraction < 0n ? 1n : 0n;
   const date = new Date(Number(seconds - adjust) * 1000);
   const year = date.getUTCFullYear();
-  if (year < 1 || year > 9999) return undefined;
+  // Beyond JavaScript's date range the year is NaN, which no comparison catches.
+  if (!(year >= 1 && year <= 9999)) return undefined;
   const pad = (n: number, width = 2) => String(n).padStart(width, "0");
   const digits = String(fraction + adjust * ticksPerSecond).padStart(7, "0");
   return (
