@@ -33,6 +33,7 @@ import {
 import { runProfiles } from "./profile.ts";
 import {
   evaluateTargets,
+  fmt,
   median,
   rateCell,
   toMarkdown,
@@ -44,6 +45,7 @@ import {
   type WorkloadName,
 } from "./report.ts";
 import {
+  bulkItemCount,
   bulkSpec,
   collectionPath,
   filteredListQuery,
@@ -518,6 +520,14 @@ async function benchmark(
   const settings = options.settings;
   const notes: string[] = [];
   const plan = planIds(settings.records, 1 + settings.runs);
+  const bulkIdsNeeded = bulkItemCount * (1 + settings.runs);
+  if (settings.records < bulkIdsNeeded) {
+    notes.push(
+      `W4 needs ${fmt(bulkIdsNeeded)} records to send each bulk request ` +
+        `to different records; with ${fmt(settings.records)} the requests ` +
+        `repeat records, so its items/s do not compare with a full run.`,
+    );
+  }
   const dataset = await generate(
     workspace,
     "base.db",

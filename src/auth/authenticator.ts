@@ -112,7 +112,7 @@ function bearerToken(header: string | undefined): string {
     throw unauthorized(
       "The request has no Authorization header. Send " +
         "'Authorization: Bearer <token>'; for local use, " +
-        "'remote-action-audits token' prints one.",
+        "'npx remote-action-audits token' in the project folder prints one.",
     );
   }
   const match = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(header);

@@ -58,7 +58,7 @@ async function startAuthentication(
   const keys = await loadLocalKeys(options.dataDir, { create: true });
   logger.info(
     { kid: keys.kid, dataDir: options.dataDir },
-    `local tokens: run 'remote-action-audits token --data-dir ` +
+    `local tokens: run 'npx remote-action-audits token --data-dir ` +
       `${options.dataDir}' and send 'Authorization: Bearer <token>'`,
   );
   return createAuthenticator(settings, keys);

@@ -96,15 +96,16 @@ async function admit(
     headerText(request, "authorization"),
     request.log,
   );
-  if (operation.access !== "authenticated") {
-    checkPermission(principal, operation.access);
-    services.throttle.take(principal, operation.access);
-  }
+  // The caller is named on every later line, also on a 403 or 429.
   if (!principal.anonymous) {
     request.log = request.log.child({
       subject: principal.subject,
       appId: principal.appId,
     });
+  }
+  if (operation.access !== "authenticated") {
+    checkPermission(principal, operation.access);
+    services.throttle.take(principal, operation.access);
   }
   return principal;
 }
@@ -128,12 +129,20 @@ export function logCompleted(
   log.info(
     {
       method: request.method,
-      url: request.url,
+      url: loggedUrl(request.url),
       status,
       durationMs: Math.round(durationMs),
     },
     "request completed",
   );
+}
+
+/** Characters of a URL kept in the log; longer ones are cut and marked. */
+const maxLoggedUrlLength = 2048;
+
+function loggedUrl(url: string): string {
+  if (url.length <= maxLoggedUrlLength) return url;
+  return `${url.slice(0, maxLoggedUrlLength)}… (${url.length} characters)`;
 }
 
 export function pathOf(url: string): string {

@@ -1,5 +1,8 @@
 /** A fresh service on an empty store of the suite's backend. */
+import { Writable } from "node:stream";
+
 import type { FastifyInstance, InjectOptions } from "fastify";
+import { pino, type Logger } from "pino";
 
 import { createAuthenticator } from "../../src/auth/authenticator.ts";
 import {
@@ -60,6 +63,7 @@ export const testAuthSettings = {
 export async function startTestService(
   limits: Partial<Limits> = {},
   throttle: Partial<ThrottleSettings> = {},
+  logger?: Logger,
 ): Promise<TestService> {
   const database = await createTestDatabase();
   const file = database.db;
@@ -71,6 +75,7 @@ export async function startTestService(
     publicUrl: base,
     authenticator: createAuthenticator(testAuthSettings, keys),
     throttle: new Throttle({ ...defaultThrottleSettings, ...throttle }),
+    ...(logger === undefined ? {} : { logger }),
   });
   const token = (request: Partial<TokenRequest> = {}) =>
     mintLocalToken(keys, {
@@ -137,4 +142,18 @@ export async function createRecords(
     created.push(response.json);
   }
   return created;
+}
+
+/** Creates a pino logger at a level that collects its lines as JSON. */
+export function capturedLogger(level: string) {
+  const lines: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) {
+        if (line !== "") lines.push(JSON.parse(line));
+      }
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
 }

@@ -66,8 +66,8 @@ describe("authentication and permissions", () => {
     assertUnauthorized(
       response,
       "The request has no Authorization header. Send 'Authorization: " +
-        "Bearer <token>'; for local use, 'remote-action-audits token' " +
-        "prints one.",
+        "Bearer <token>'; for local use, 'npx remote-action-audits token' " +
+        "in the project folder prints one.",
     );
     assert.equal(await count(), 0);
   });

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import {
   after,
   afterEach,
@@ -9,17 +8,11 @@ import {
   test,
 } from "node:test";
 
-import pino from "pino";
-
-import { createAuthenticator } from "../../src/auth/authenticator.ts";
-import { defaultThrottleSettings, Throttle } from "../../src/auth/throttle.ts";
-import { buildApp } from "../../src/http/app.ts";
-import { defaultLimits } from "../../src/settings.ts";
 import {
   base,
+  capturedLogger,
   collectionUrl,
   startTestService,
-  testAuthSettings,
   type TestResponse,
   type TestService,
 } from "../helpers/service.ts";
@@ -922,25 +915,54 @@ describe("batch throttling and logging", () => {
     }
   });
 
+  test("rolled back group is logged", async () => {
+    const { logger, lines } = capturedLogger("info");
+    const service = await startTestService({}, {}, logger);
+    try {
+      const response = await sendBatch(service, [
+        {
+          id: "1",
+          method: "POST",
+          url: collection,
+          body: { id: "group-create" },
+          atomicityGroup: "g",
+        },
+        {
+          id: "2",
+          method: "POST",
+          url: collection,
+          body: { id: "group-bad", actionState: "x" },
+          atomicityGroup: "g",
+        },
+      ]);
+      assertBatchOk(response, 2);
+      const statuses = (response.json.responses as Inner[]).map(
+        (inner) => inner.status,
+      );
+      assert.deepEqual(statuses, [424, 400]);
+      const rolledBack = lines.filter(
+        (line) => line.msg === "atomicity group rolled back",
+      );
+      assert.deepEqual(
+        rolledBack.map((line) => [
+          line.atomicityGroup,
+          line.batchItemIds,
+          line.failedBatchItemId,
+          line["request-id"],
+        ]),
+        [["g", ["1", "2"], "2", response.headers["request-id"]]],
+      );
+      const stored = await service.store.get("group-create");
+      assert.equal(stored, undefined);
+    } finally {
+      await service.close();
+    }
+  });
+
   test("inner requests log own lines", async () => {
-    const service = await startTestService();
-    const lines: Record<string, any>[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split("\n")) {
-          if (line !== "") lines.push(JSON.parse(line));
-        }
-        done();
-      },
-    });
-    const app = buildApp({
-      store: service.store,
-      limits: defaultLimits,
-      publicUrl: base,
-      authenticator: createAuthenticator(testAuthSettings, service.keys),
-      throttle: new Throttle(defaultThrottleSettings),
-      logger: pino({ level: "info" }, sink),
-    });
+    const { logger, lines } = capturedLogger("info");
+    const service = await startTestService({}, {}, logger);
+    const app = service.app;
     try {
       const outer = await app.inject({
         method: "POST",
@@ -986,7 +1008,6 @@ describe("batch throttling and logging", () => {
       assert.equal(outerLine?.url, batchUrl);
       assert.equal(outerLine?.status, 200);
     } finally {
-      await app.close();
       await service.close();
     }
   });

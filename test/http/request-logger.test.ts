@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { test } from "node:test";
 
-import { pino } from "pino";
-
 import { requestLoggerFactory } from "../../src/http/request-logger.ts";
-
-/** A pino logger at a level, and the JSON lines it has written. */
-function capturedLogger(level: string) {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) {
-        if (line !== "") lines.push(JSON.parse(line));
-      }
-      done();
-    },
-  });
-  return { logger: pino({ level }, sink), lines };
-}
+import {
+  capturedLogger,
+  collectionUrl,
+  startTestService,
+} from "../helpers/service.ts";
 
 test("request logger keeps all bindings", () => {
   const { logger, lines } = capturedLogger("info");
@@ -78,4 +66,50 @@ test("request logger honors child options", () => {
   assert.equal(lines.length, 1);
   assert.equal(lines[0]?.["request-id"], "r-3");
   assert.equal(log.level, "debug");
+});
+
+test("forbidden request names the caller", async () => {
+  const { logger, lines } = capturedLogger("info");
+  const service = await startTestService({}, {}, logger);
+  try {
+    const readOnly = await service.token({
+      scopes: ["DeviceManagementManagedDevices.Read.All"],
+    });
+    const response = await service.request({
+      method: "POST",
+      url: collectionUrl,
+      headers: { authorization: `Bearer ${readOnly}` },
+      payload: { id: "never-written" },
+    });
+    assert.equal(response.status, 403);
+    const requestId = response.headers["request-id"];
+    const own = lines.filter((line) => line["request-id"] === requestId);
+    assert.deepEqual(
+      own.map((line) => [line.msg, line.subject, line.appId]),
+      [
+        ["request rejected", "test-user", "test-app"],
+        ["request completed", "test-user", "test-app"],
+      ],
+    );
+    assert.equal(JSON.stringify(lines).includes(readOnly), false);
+  } finally {
+    await service.close();
+  }
+});
+
+test("long URLs are cut in logs", async () => {
+  const { logger, lines } = capturedLogger("info");
+  const service = await startTestService({}, {}, logger);
+  try {
+    const url = `${collectionUrl}?$filter=${"x".repeat(10_000)}`;
+    const response = await service.request({ url });
+    assert.equal(response.status, 400);
+    const completed = lines.find((line) => line.msg === "request completed");
+    assert.equal(
+      completed?.url,
+      `${url.slice(0, 2048)}… (${url.length} characters)`,
+    );
+  } finally {
+    await service.close();
+  }
 });

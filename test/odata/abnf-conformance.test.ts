@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
 import {
@@ -19,11 +20,21 @@ interface Case {
   readonly name: string;
 }
 
-const casesFile = new URL(
-  "../../../shared/conformance/odata-abnf-cases.json",
-  import.meta.url,
-);
-const cases = JSON.parse(readFileSync(casesFile, "utf8")) as Case[];
+/**
+ * The OASIS cases live in the shared folder beside the repository, or at
+ * the path in RAA_ABNF_CASES. A clone without either skips this test.
+ */
+const casesPath =
+  process.env.RAA_ABNF_CASES ??
+  fileURLToPath(
+    new URL(
+      "../../../shared/conformance/odata-abnf-cases.json",
+      import.meta.url,
+    ),
+  );
+const cases = existsSync(casesPath)
+  ? (JSON.parse(readFileSync(casesPath, "utf8")) as Case[])
+  : undefined;
 
 const literalRules: Readonly<Record<string, LiteralType | undefined>> = {
   boolean: "boolean",
@@ -61,7 +72,13 @@ function parseCase(rule: string, input: string): void {
   }
 }
 
-test("OASIS ABNF cases parse as expected", () => {
+const skip =
+  cases === undefined
+    ? `the OASIS ABNF cases are not at ${casesPath}; set RAA_ABNF_CASES to the file`
+    : false;
+
+test("OASIS ABNF cases parse as expected", { skip }, () => {
+  if (cases === undefined) return;
   const failures: string[] = [];
   for (const entry of cases) {
     let error: unknown;

@@ -127,6 +127,18 @@ async function runGroup(
     }
   }
   const failure = results.find((result) => result.reply.statusCode >= 400);
+  if (failure !== undefined) {
+    // Earlier requests logged lines such as "record created" before the
+    // rollback, so this line records that their changes were undone.
+    context.request.log.info(
+      {
+        atomicityGroup: unit.group,
+        batchItemIds: unit.items.map((item) => item.id),
+        failedBatchItemId: unit.items[results.indexOf(failure)]?.id,
+      },
+      "atomicity group rolled back",
+    );
+  }
   unit.items.forEach((item, position) => {
     const result = results[position];
     if (failure === undefined || result === failure) {
