@@ -21,7 +21,8 @@ export function toApiError(error: unknown, limits: Limits): ApiError {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return apiErrors.tooLarge(
         `The request body is larger than the maxBodyBytes setting ` +
-          `(${limits.maxBodyBytes} bytes). Send fewer items per request.`,
+          `(${limits.maxBodyBytes} bytes). Send a smaller body, such as ` +
+          `fewer items per request.`,
       );
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return apiErrors.bodyRead(

@@ -232,7 +232,8 @@ function readSelect(text: string | undefined): string[] | undefined {
   const names = text.split(",").map((name) => name.trim());
   if (names.includes("*")) return undefined;
   for (const name of names) resolveProperty(name, "$select");
-  return names;
+  // A name given twice is selected once, also in the context URL.
+  return [...new Set(names)];
 }
 
 function readOrderBy(

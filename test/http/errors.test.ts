@@ -294,7 +294,7 @@ describe("errors", () => {
       413,
       "RequestEntityTooLarge",
       "The request body is larger than the maxBodyBytes setting " +
-        "(2048 bytes). Send fewer items per request.",
+        "(2048 bytes). Send a smaller body, such as fewer items per request.",
     );
     await assertUnchanged();
   });

@@ -123,6 +123,20 @@ describe("query options", () => {
     });
   });
 
+  test("select names a property once", async () => {
+    const response = await list("$select=action,action&$top=1");
+    assert.equal(
+      response.json["@odata.context"],
+      `${base}/beta/$metadata#deviceManagement/remoteActionAudits(action)`,
+    );
+    assert.deepEqual(Object.keys(response.json.value[0]), [
+      "@odata.type",
+      "@odata.etag",
+      "id",
+      "action",
+    ]);
+  });
+
   test("select star returns every property", async () => {
     const response = await list("$select=*&$top=1");
     // 13 properties, @odata.type and @odata.etag.
