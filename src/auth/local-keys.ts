@@ -4,7 +4,14 @@
  * command. The private key file is readable by its owner only.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 import {
@@ -66,13 +73,16 @@ async function createLocalKeys(file: string): Promise<void> {
     alg: localAlgorithm,
   };
   mkdirSync(join(file, ".."), { recursive: true });
+  // The key is written whole to a file of its own, then linked into place:
+  // a process that starts at the same moment never reads a partial file.
+  const draft = `${file}.${randomUUID()}.tmp`;
+  writeFileSync(draft, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: "wx" });
   try {
-    writeFileSync(file, `${JSON.stringify(jwk)}\n`, {
-      mode: 0o600,
-      flag: "wx",
-    });
+    linkSync(draft, file);
   } catch (error) {
-    // Another process created the key first; both then use that one.
+    // Another process linked its key first; both then use that one.
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    unlinkSync(draft);
   }
 }

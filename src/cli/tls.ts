@@ -57,6 +57,8 @@ export async function selfSignedTls(directory: string): Promise<TlsFiles> {
     },
   );
   mkdirSync(directory, { recursive: true });
+  // NOTE: two processes that start at once on an empty directory each write
+  // a pair, and one of them may then read the other's certificate.
   writeFileSync(keyPath, pems.private, { mode: 0o600 });
   writeFileSync(certPath, pems.cert);
   return readTlsFiles(certPath, keyPath);
