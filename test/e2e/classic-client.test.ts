@@ -16,20 +16,13 @@ import { after, before, test } from "node:test";
 import {
   Client,
   GraphError,
-  HTTPMessageHandler,
-  MiddlewareFactory,
   PageIterator,
   ResponseType,
-  type Context,
-  type Middleware,
   type PageCollection,
 } from "@microsoft/microsoft-graph-client";
 
-import {
-  createLocalFetch,
-  type FetchFunction,
-  type LocalFetch,
-} from "./helpers/local-fetch.ts";
+import { createClassicClient } from "./helpers/clients.ts";
+import { createLocalFetch, type LocalFetch } from "./helpers/local-fetch.ts";
 import {
   mintToken,
   startServiceProcess,
@@ -43,45 +36,6 @@ const seedCount = 25;
 const entityType = "#microsoft.graph.remoteActionAudit";
 /** A weak ETag, such as `W/"7"`. */
 const weakEtagPattern = /^W\/"[^"]+"$/;
-
-/** The client's last middleware, sending requests with a given fetch. */
-class LocalFetchHandler implements Middleware {
-  readonly #fetch: FetchFunction;
-
-  constructor(fetchFunction: FetchFunction) {
-    this.#fetch = fetchFunction;
-  }
-
-  async execute(context: Context): Promise<void> {
-    context.response = await this.#fetch(
-      context.request,
-      context.options as RequestInit,
-    );
-  }
-}
-
-function createClient(
-  service: ServiceProcess,
-  localFetch: LocalFetch,
-  token: string,
-  customHosts: Set<string> | undefined,
-): Client {
-  const chain = MiddlewareFactory.getDefaultMiddlewareChain({
-    getAccessToken: async () => token,
-  });
-  const last = chain.length - 1;
-  assert.ok(
-    chain[last] instanceof HTTPMessageHandler,
-    "the default chain ends with HTTPMessageHandler",
-  );
-  chain[last] = new LocalFetchHandler(localFetch.fetch);
-  return Client.initWithMiddleware({
-    middleware: chain,
-    baseUrl: service.origin,
-    defaultVersion: "beta",
-    ...(customHosts === undefined ? {} : { customHosts }),
-  });
-}
 
 /**
  * Builds the body of seed record `index` (1-based), with values that sort
@@ -131,7 +85,7 @@ before(async () => {
   );
   localFetch = createLocalFetch(certificate);
   token = await mintToken(directory);
-  client = createClient(service, localFetch, token, new Set(["127.0.0.1"]));
+  client = createClassicClient(service, localFetch, token);
 
   for (let index = 1; index <= seedCount; index++) {
     seeded.push(await client.api(collectionPath).create(seedBody(index)));
@@ -430,7 +384,7 @@ test("get after delete throws GraphError 404", async () => {
 });
 
 test("host outside customHosts gets no token", async () => {
-  const anonymous = createClient(service, localFetch, token, undefined);
+  const anonymous = createClassicClient(service, localFetch, token, null);
   const error = await anonymous
     .api(collectionPath)
     .get()

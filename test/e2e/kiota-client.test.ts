@@ -15,18 +15,14 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import {
-  AllowedHostsValidator,
-  BaseBearerTokenAuthenticationProvider,
   Headers,
   HttpMethod,
   RequestInformation,
-  type AccessTokenProvider,
   type ErrorMappings,
   type Parsable,
   type ParsableFactory,
   type RequestAdapter,
 } from "@microsoft/kiota-abstractions";
-import { GraphBetaRequestAdapter } from "@microsoft/msgraph-beta-sdk";
 import {
   createRemoteActionAuditCollectionResponseFromDiscriminatorValue,
   createRemoteActionAuditFromDiscriminatorValue,
@@ -38,12 +34,9 @@ import {
   createODataErrorFromDiscriminatorValue,
   type ODataError,
 } from "@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js";
-import {
-  createGraphClientFactory,
-  PageIterator,
-  type PageCollection,
-} from "@microsoft/msgraph-sdk-core";
+import { PageIterator, type PageCollection } from "@microsoft/msgraph-sdk-core";
 
+import { createKiotaAdapter } from "./helpers/clients.ts";
 import { createLocalFetch, type LocalFetch } from "./helpers/local-fetch.ts";
 import {
   mintToken,
@@ -77,29 +70,6 @@ const pageFactory =
 
 const seedCount = 10;
 const pageSize = 3;
-
-/**
- * Token provider that returns a fixed token for https URLs on the allowed
- * hosts only.
- */
-class StaticTokenProvider implements AccessTokenProvider {
-  readonly #token: string;
-  readonly #validator: AllowedHostsValidator;
-
-  constructor(token: string, allowedHosts: Set<string>) {
-    this.#token = token;
-    this.#validator = new AllowedHostsValidator(allowedHosts);
-  }
-
-  async getAuthorizationToken(url?: string): Promise<string> {
-    if (url === undefined || !url.startsWith("https://")) return "";
-    return this.#validator.isUrlHostValid(url) ? this.#token : "";
-  }
-
-  getAllowedHostsValidator(): AllowedHostsValidator {
-    return this.#validator;
-  }
-}
 
 function listRequest(query: Record<string, unknown>): RequestInformation {
   const request = new RequestInformation(HttpMethod.GET, collectionTemplate);
@@ -154,20 +124,7 @@ before(async () => {
     readFileSync(join(directory, "tls", "self-signed-cert.pem")),
   );
   const token = await mintToken(directory);
-  const authentication = new BaseBearerTokenAuthenticationProvider(
-    new StaticTokenProvider(token, new Set(["127.0.0.1"])),
-  );
-  const httpClient = createGraphClientFactory(
-    { graphServiceTargetVersion: "beta" },
-    localFetch.fetch,
-  );
-  adapter = new GraphBetaRequestAdapter(
-    authentication,
-    undefined,
-    undefined,
-    httpClient,
-  );
-  adapter.baseUrl = `${service.origin}/beta`;
+  adapter = createKiotaAdapter(service, localFetch, token);
 
   for (let index = 1; index <= seedCount; index++) {
     const request = new RequestInformation(HttpMethod.POST, collectionTemplate);

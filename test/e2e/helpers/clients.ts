@@ -43,26 +43,30 @@ class LocalFetchHandler implements Middleware {
 }
 
 /**
- * Creates the classic client with its default middleware chain, except that the
- * last handler calls the local fetch. 127.0.0.1 is a custom host, so the
- * client sends the token to it.
+ * Creates the classic client with its default middleware chain, except that
+ * the last handler calls the local fetch. The client sends the token only to
+ * custom hosts: 127.0.0.1 by default, none when null.
  */
 export function createClassicClient(
   service: ServiceProcess,
   localFetch: LocalFetch,
   token: string,
+  customHosts: Set<string> | null = new Set(["127.0.0.1"]),
 ): Client {
   const chain = MiddlewareFactory.getDefaultMiddlewareChain({
     getAccessToken: async () => token,
   });
   const last = chain.length - 1;
-  assert.ok(chain[last] instanceof HTTPMessageHandler);
+  assert.ok(
+    chain[last] instanceof HTTPMessageHandler,
+    "the default chain ends with HTTPMessageHandler",
+  );
   chain[last] = new LocalFetchHandler(localFetch.fetch);
   return Client.initWithMiddleware({
     middleware: chain,
     baseUrl: service.origin,
     defaultVersion: "beta",
-    customHosts: new Set(["127.0.0.1"]),
+    ...(customHosts === null ? {} : { customHosts }),
   });
 }
 
