@@ -65,7 +65,7 @@ export function snapshotText(record: AuditRecord): string {
   return JSON.stringify(snapshot);
 }
 
-/** A change to record: what a new version says happened. */
+/** A change that a new version records. */
 export interface Change {
   readonly recordId: string;
   readonly changeKind: ChangeKind;

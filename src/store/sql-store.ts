@@ -84,8 +84,8 @@ export interface StoreDialect {
   /** Whether ORDER BY needs explicit NULLS FIRST/LAST to sort nulls low. */
   readonly explicitNullOrder: boolean;
   /**
-   * Reads one record row by id outside any transaction, when the backend
-   * has a faster way than a Kysely query; it must see only committed data.
+   * Reads one record row by id outside any transaction, faster than a
+   * Kysely query. It must return committed data only.
    */
   readonly readById?: (id: string) => RecordRow | undefined;
   close(): Promise<void>;
@@ -125,11 +125,7 @@ export class SqlStore implements AuditStore {
     }
     // The query is compiled once: building it again for each request was a
     // measurable part of a single-record read.
-    this.#getById ??= this.#db
-      .selectFrom(recordsTable)
-      .selectAll()
-      .where("id", "=", "")
-      .compile();
+    this.#getById ??= compileGetById(this.#db);
     const result = await this.#db.executeQuery<RecordRow>({
       ...this.#getById,
       parameters: [id],
@@ -338,6 +334,11 @@ function currentTag(row: RecordRow | undefined) {
   return row === undefined
     ? undefined
     : { etag: etagOf(Number(row.changeSeq)) };
+}
+
+/** Compiles the query that reads one record row; its one parameter is the id. */
+export function compileGetById(db: Kysely<Database>) {
+  return db.selectFrom(recordsTable).selectAll().where("id", "=", "").compile();
 }
 
 function storedFromRow(row: RecordRow): StoredRecord {

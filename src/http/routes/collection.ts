@@ -4,6 +4,7 @@
  */
 import type { Expression, SqlBool } from "kysely";
 
+import { BoundedMap } from "../../bounded-map.ts";
 import { generateId } from "../../model/ids.ts";
 import { toGraphJson, withDefaults } from "../../model/serialize.ts";
 import { checkClientId, readEntityBody } from "../../model/validate.ts";
@@ -98,7 +99,7 @@ interface ListPlan {
 
 /** Plans kept per query string, for clients that repeat the same list. */
 const listPlanCacheSize = 256;
-const listPlans = new WeakMap<Services, Map<string, ListPlan>>();
+const listPlans = new WeakMap<Services, BoundedMap<string, ListPlan>>();
 
 /**
  * Parses and compiles a list's query options, or reuses the plan of an
@@ -108,7 +109,7 @@ const listPlans = new WeakMap<Services, Map<string, ListPlan>>();
 function listPlan(services: Services, query: string): ListPlan {
   let plans = listPlans.get(services);
   if (plans === undefined) {
-    plans = new Map();
+    plans = new BoundedMap(listPlanCacheSize);
     listPlans.set(services, plans);
   }
   const cached = plans.get(query);
@@ -122,12 +123,7 @@ function listPlan(services: Services, query: string): ListPlan {
     orderBy: compileSortKeys(options, expressions),
     fingerprint: optionsFingerprint(options),
   };
-  if (!mentionsNow(options)) {
-    plans.set(query, plan);
-    if (plans.size > listPlanCacheSize) {
-      plans.delete(plans.keys().next().value as string);
-    }
-  }
+  if (!mentionsNow(options)) plans.set(query, plan);
   return plan;
 }
 

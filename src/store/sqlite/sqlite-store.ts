@@ -9,17 +9,13 @@ import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 
+import { BoundedMap } from "../../bounded-map.ts";
 import {
   registerFunctions,
   sqliteExpressions,
 } from "../../sql/dialect/sqlite/expression-dialect.ts";
-import { SqlStore, type StoreDialect } from "../sql-store.ts";
-import {
-  recordsTable,
-  versionsTable,
-  type Database,
-  type RecordRow,
-} from "../table.ts";
+import { compileGetById, SqlStore, type StoreDialect } from "../sql-store.ts";
+import { versionsTable, type Database, type RecordRow } from "../table.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
 
 /** Prepared statements kept per SQL text; Kysely prepares on every query. */
@@ -58,11 +54,7 @@ function withReader(
 ): StoreDialect {
   const reader = new Sqlite(file, { readonly: true, fileMustExist: true });
   reader.pragma("busy_timeout = 5000");
-  const query = db
-    .selectFrom(recordsTable)
-    .selectAll()
-    .where("id", "=", "")
-    .compile();
+  const query = compileGetById(db);
   const statement = reader.prepare<[string], RecordRow>(query.sql);
   return {
     ...dialect,
@@ -130,7 +122,9 @@ export const sqliteDialect: StoreDialect = {
  * oldest dropped first once the cache is full.
  */
 function cachingDatabase(connection: Sqlite.Database) {
-  const statements = new Map<string, Sqlite.Statement>();
+  const statements = new BoundedMap<string, Sqlite.Statement>(
+    statementCacheSize,
+  );
   return {
     close: () => connection.close(),
     prepare(text: string): Sqlite.Statement {
@@ -138,10 +132,6 @@ function cachingDatabase(connection: Sqlite.Database) {
       if (statement === undefined) {
         statement = connection.prepare(text);
         statements.set(text, statement);
-        if (statements.size > statementCacheSize) {
-          const oldest = statements.keys().next().value as string;
-          statements.delete(oldest);
-        }
       }
       return statement;
     },
